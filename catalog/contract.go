@@ -282,8 +282,11 @@ func (e *ValidationError) Error() string {
 	return fmt.Sprintf("%s is invalid (%d problems):\n  - %s", e.Subject, len(e.Problems), strings.Join(e.Problems, "\n  - "))
 }
 
-// Is makes ValidationError match errs.InvalidArgument.
-func (e *ValidationError) Is(target error) bool { return target == errs.InvalidArgument }
+// ErrorKind classifies a validation error as an invalid argument.
+func (e *ValidationError) ErrorKind() errs.Kind { return errs.KindInvalidArgument }
+
+// ProblemList returns every problem, for API responses.
+func (e *ValidationError) ProblemList() []string { return e.Problems }
 
 // ContractType maps a contract column's physicalType (SQL spelling, preferred) or ODCS
 // logicalType to an Arrow type.

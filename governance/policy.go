@@ -399,3 +399,14 @@ func (s *PolicySet) Evaluate(p *Principal, ds *catalog.Dataset) *DatasetAccess {
 	}
 	return acc
 }
+
+// CoversColumn reports whether some mask policy targets column col of dataset ds (for some
+// principals): the registration rule "every pii column is masked" asks this.
+func (s *PolicySet) CoversColumn(ds *catalog.Dataset, col catalog.ColumnDef) bool {
+	for _, p := range s.policies {
+		if p.Kind == KindMask && p.appliesToDataset(ds) && p.targetsColumn(col) {
+			return true
+		}
+	}
+	return false
+}

@@ -21,6 +21,9 @@ type engine struct {
 	planner  *planner.Planner
 	catalog  *catalog.Catalog
 	policies *atomic.Pointer[governance.PolicySet]
+	// warnings returns what to tell a client reading the given datasets (domain.dataset
+	// names): deprecated products, missed freshness SLAs. Nil: none.
+	warnings func(datasets []string) []string
 }
 
 var (
@@ -35,11 +38,22 @@ func (e *engine) Prepare(ctx context.Context, req flight.QueryRequest) (flight.Q
 	if err != nil {
 		return nil, err
 	}
-	return &query{st: st}, nil
+	q := &query{st: st}
+	if e.warnings != nil {
+		var names []string
+		for _, u := range st.Access() {
+			names = append(names, u.Dataset)
+		}
+		q.warnings = e.warnings(names)
+	}
+	return q, nil
 }
 
 // query is a prepared statement as the Flight server sees it.
-type query struct{ st *planner.Statement }
+type query struct {
+	st       *planner.Statement
+	warnings []string
+}
 
 func (q *query) Schema() *arrow.Schema { return q.st.Schema() }
 
@@ -56,7 +70,7 @@ func (q *query) Execute(ctx context.Context, params []any) (array.RecordReader, 
 	return q.st.Execute(ctx, params)
 }
 
-func (q *query) Warnings() []string { return nil }
+func (q *query) Warnings() []string { return q.warnings }
 
 // Tables lists the datasets and system tables p may read.
 func (e *engine) Tables(_ context.Context, p *governance.Principal) ([]flight.TableInfo, error) {

@@ -19,12 +19,19 @@ type command struct {
 }
 
 func commands() map[string]command {
-	return map[string]command{
+	cmds := map[string]command{
 		"demo":    {"start a one-node gateway on the embedded demo mesh", runDemo},
 		"serve":   {"start a gateway node from a config file", runServe},
 		"sql":     {"run SQL against a Flight SQL server (interactive or -e)", runSQL},
 		"version": {"print the version", runVersion},
 	}
+	for name, c := range catalogCommands() {
+		cmds[name] = c
+	}
+	for name, c := range governanceCommands() {
+		cmds[name] = c
+	}
+	return cmds
 }
 
 func main() {

@@ -49,6 +49,11 @@ type node struct {
 	registry   *prometheus.Registry
 	logger     *slog.Logger
 	flightAddr string
+	// mux serves /healthz, /metrics and the HTTP API (/api/v1/...).
+	mux    *http.ServeMux
+	engine *engine
+	// audit records queries and changes; nil only in tests that opt out.
+	audit *governance.AuditLog
 }
 
 // connectorRegistry lists the source types this build supports.
@@ -91,6 +96,7 @@ func startNode(ctx context.Context, s nodeSetup) (*node, error) {
 			return nil, err
 		}
 	}
+	n.mux = http.NewServeMux()
 	n.planner = planner.New(planner.Options{
 		Catalog:     n.catalog,
 		Policies:    func() bind.Policies { return n.policies.Load() },
@@ -101,6 +107,10 @@ func startNode(ctx context.Context, s nodeSetup) (*node, error) {
 		Logger:      s.logger,
 	})
 	eng := &engine{planner: n.planner, catalog: n.catalog, policies: &n.policies}
+	n.engine = eng
+	if err := mountCatalog(n, n.mux); err != nil {
+		return nil, err
+	}
 	fopts := flight.DefaultOptions()
 	fopts.Addr = cfg.Node.FlightAddr
 	fopts.AdvertiseAddr = cfg.Node.AdvertiseAddr
@@ -119,7 +129,7 @@ func startNode(ctx context.Context, s nodeSetup) (*node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("HTTP address %s: %w", cfg.Node.HTTPAddr, err)
 		}
-		mux := http.NewServeMux()
+		mux := n.mux
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/plain")
 			fmt.Fprintln(w, "ok")

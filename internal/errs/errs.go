@@ -113,12 +113,23 @@ func NotSupportedf(format string, args ...any) error {
 	return &Error{Kind: KindNotSupported, Msg: "not supported yet: " + fmt.Sprintf(format, args...)}
 }
 
-// KindOf returns the kind of err: the outermost *Error's kind, KindCanceled or
-// KindDeadlineExceeded for context errors, KindInternal otherwise.
+// Kinded is implemented by error types of other packages that carry a kind (such as a
+// validation error listing many problems).
+type Kinded interface {
+	error
+	ErrorKind() Kind
+}
+
+// KindOf returns the kind of err: the outermost *Error's or Kinded error's kind, KindCanceled
+// or KindDeadlineExceeded for context errors, KindInternal otherwise.
 func KindOf(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind
+	}
+	var k Kinded
+	if errors.As(err, &k) {
+		return k.ErrorKind()
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
