@@ -23,7 +23,6 @@
 // ('0000-00-00') fail naming the column.
 //
 // It imports go-sql-driver/mysql, database/sql (for the pool), arrow, connectors,
-// connectors/sqlgen, planner/expr and internal/errs. It must not import planner, executor,
-// catalog, governance or another connector. (breaker.go is the same circuit breaker as the
-// postgres connector's; it belongs in a shared package once there is one for connectors.)
+// connectors/sqlgen, connectors/internal/breaker, planner/expr and internal/errs. It must not
+// import planner, executor, catalog, governance or another connector.
 package mysql

@@ -10,6 +10,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/meshgate/meshgate/connectors"
+	"github.com/meshgate/meshgate/connectors/internal/breaker"
 	"github.com/meshgate/meshgate/connectors/sqlgen"
 	"github.com/meshgate/meshgate/internal/errs"
 )
@@ -47,7 +48,7 @@ func (f *factory) Open(_ context.Context, cfg connectors.SourceConfig) (connecto
 		db:      db,
 		opts:    f.opts,
 		dialect: sqlgen.MySQL(),
-		breaker: newBreaker(name, f.opts.BreakerFailures, f.opts.BreakerCooldown, f.opts.Now),
+		breaker: breaker.New(name, breaker.Options{Failures: f.opts.BreakerFailures, Cooldown: f.opts.BreakerCooldown, Now: f.opts.Now}),
 	}, nil
 }
 
@@ -136,7 +137,7 @@ type source struct {
 	db      *sql.DB
 	opts    Options
 	dialect *sqlgen.Dialect
-	breaker *breaker
+	breaker *breaker.Breaker
 }
 
 var _ connectors.Source = (*source)(nil)
@@ -144,25 +145,25 @@ var _ connectors.Source = (*source)(nil)
 // conn takes a connection of the pool through the breaker. Connection failures are
 // Unavailable errors naming the source, never its options.
 func (s *source) conn(ctx context.Context) (*sql.Conn, error) {
-	probe, err := s.breaker.allow()
+	probe, err := s.breaker.Allow()
 	if err != nil {
 		return nil, err
 	}
 	c, err := s.db.Conn(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			s.breaker.release(probe)
+			s.breaker.Release(probe)
 			return nil, errs.Wrap(errs.KindOf(ctx.Err()), ctx.Err(), "source %s: waiting for a connection stopped", s.name)
 		}
 		if !isConnectError(err) {
-			s.breaker.release(probe)
+			s.breaker.Release(probe)
 			return nil, s.queryError(ctx, err, "connecting")
 		}
 		reason := connectReason(err)
-		s.breaker.failure(reason)
+		s.breaker.Failure(reason)
 		return nil, errs.New(errs.KindUnavailable, "source %s cannot be reached: %s", s.name, reason)
 	}
-	s.breaker.success()
+	s.breaker.Success()
 	return c, nil
 }
 

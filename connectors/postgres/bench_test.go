@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/meshgate/meshgate/connectors"
 	"github.com/meshgate/meshgate/internal/testutil"
@@ -139,20 +140,20 @@ func (c countingConn) Read(p []byte) (int, error) {
 // benchSource opens the benchmark table through the connector, counting bytes received.
 func benchSource(b *testing.B, dsn string) (*source, *atomic.Int64) {
 	b.Helper()
-	src, err := NewFactory(Options{}).Open(context.Background(), connectors.SourceConfig{Domain: "bench", Name: "pg",
-		Options: map[string]string{"dsn": dsn, "max_connections": "8"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := src.(*source)
 	var received atomic.Int64
 	dialer := &net.Dialer{}
-	s.pool.cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dialer.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
+	s, err := openSource(connectors.SourceConfig{Domain: "bench", Name: "pg",
+		Options: map[string]string{"dsn": dsn, "max_connections": "8"}}, Options{}.withDefaults(), func(c *pgxpool.Config) {
+		c.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return countingConn{Conn: c, n: &received}, nil
 		}
-		return countingConn{Conn: c, n: &received}, nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	return s, &received
 }

@@ -54,9 +54,9 @@ func (s *source) loadRelation(ctx context.Context, obj connectors.Object) (*rela
 	if err != nil {
 		return nil, err
 	}
-	defer s.pool.release(conn)
+	defer conn.Release()
 	if obj.Query != "" {
-		return s.describeQuery(ctx, conn, obj)
+		return s.describeQuery(ctx, conn.Conn(), obj)
 	}
 	if obj.Table == "" {
 		return nil, errs.New(errs.KindInvalidArgument, "source %s: the dataset names neither a table nor a query", s.name)

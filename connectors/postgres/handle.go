@@ -295,7 +295,7 @@ func (h *handle) keyRange(ctx context.Context) (lo, hi int64, ok bool, err error
 	if err != nil {
 		return 0, 0, false, err
 	}
-	defer h.src.pool.release(conn)
+	defer conn.Release()
 	col := h.src.dialect.QuoteIdent(h.split.column)
 	var from string
 	if h.rel.obj.Query != "" {

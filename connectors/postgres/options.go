@@ -95,6 +95,10 @@ const (
 const (
 	defaultMaxConnections = 8
 	defaultConnectTimeout = 5 * time.Second
+	// idleConnTimeout closes pooled connections unused for this long.
+	idleConnTimeout = 5 * time.Minute
+	// healthCheckPeriod is how often the pool closes idle connections past idleConnTimeout.
+	healthCheckPeriod = time.Minute
 )
 
 // parseDuration accepts a Go duration ("5s") or a whole number of seconds ("5").

@@ -404,3 +404,46 @@ func TestDefaultCtidSplits(t *testing.T) {
 		require.Equal(t, 1, n, "id %d", id)
 	}
 }
+
+// max_connections bounds the connections a source opens: with both held by readers in the
+// middle of their results, a third reader waits for one of them and then reuses it.
+func TestConcurrencyLimit(t *testing.T) {
+	h := newHarness(t)
+	mem := testutil.CheckedAllocator(t)
+	src := openSource(t, map[string]string{"dsn": h.dsn, "max_connections": "2"})
+	stats := src.(interface{ PoolStats() (int, int, int) })
+	hd := open(t, src, connectors.Object{Query: "SELECT g AS id FROM generate_series(1, 100000) g"}, col(1, "id", expr.Int32))
+	startReader := func(ctx context.Context) array.RecordReader {
+		r, err := hd.Scan(ctx, mustSplits(t, hd)[0], connectors.ScanOptions{Alloc: mem, BatchRows: 1000})
+		require.NoError(t, err)
+		return r
+	}
+	first, second := startReader(context.Background()), startReader(context.Background())
+	require.True(t, first.Next())
+	require.True(t, second.Next())
+	total, acquired, _ := stats.PoolStats()
+	require.Equal(t, []int{2, 2}, []int{total, acquired})
+
+	third := startReader(context.Background())
+	done := make(chan int64)
+	go func() {
+		var rows int64
+		for third.Next() {
+			rows += third.RecordBatch().NumRows()
+		}
+		done <- rows
+	}()
+	select {
+	case <-done:
+		t.Fatal("a third reader ran while both connections were held")
+	default:
+	}
+	first.Release() // abandoned mid-result: its connection is closed, a new one is dialled
+	require.EqualValues(t, 100000, <-done)
+	require.NoError(t, third.Err())
+	third.Release()
+	second.Release()
+	total, acquired, _ = stats.PoolStats()
+	require.LessOrEqual(t, total, 2)
+	require.Zero(t, acquired)
+}

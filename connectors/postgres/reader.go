@@ -11,9 +11,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/meshgate/meshgate/connectors"
 	"github.com/meshgate/meshgate/connectors/sqlgen"
@@ -41,7 +41,7 @@ type reader struct {
 	ctx  context.Context
 	refs atomic.Int64
 
-	conn    *pgx.Conn
+	conn    *pgxpool.Conn
 	rr      *pgconn.ResultReader
 	decs    []decoder
 	reserve int
@@ -172,7 +172,7 @@ func (r *reader) finish(abandon bool) {
 		if r.ctx.Err() != nil {
 			_, _ = r.rr.Close()
 		} else if abandon {
-			r.src.pool.destroy(r.conn)
+			destroy(r.conn)
 			r.conn, r.rr = nil, nil
 		} else {
 			_, _ = r.rr.Close()
@@ -180,7 +180,7 @@ func (r *reader) finish(abandon bool) {
 		r.rr = nil
 	}
 	if r.conn != nil {
-		r.src.pool.release(r.conn)
+		r.conn.Release()
 		r.conn = nil
 	}
 }
@@ -199,7 +199,7 @@ func (r *reader) start() error {
 		return err
 	}
 	r.conn = conn
-	pc := conn.PgConn()
+	pc := conn.Conn().PgConn()
 	sd, err := pc.Prepare(r.ctx, "", r.sql, nil)
 	if err != nil {
 		return r.src.queryError(r.ctx, err, r.what)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -10,8 +11,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/puddle/v2"
 
 	"github.com/meshgate/meshgate/connectors"
+	"github.com/meshgate/meshgate/connectors/internal/breaker"
 	"github.com/meshgate/meshgate/connectors/sqlgen"
 	"github.com/meshgate/meshgate/internal/errs"
 )
@@ -31,24 +35,39 @@ func (f *factory) Type() string { return "postgres" }
 // Open builds the source's connection pool. It does not connect: the first Describe, Scan
 // or Ping does, so registering a source whose server is down succeeds and Ping reports it.
 func (f *factory) Open(_ context.Context, cfg connectors.SourceConfig) (connectors.Source, error) {
+	return openSource(cfg, f.opts, nil)
+}
+
+// openSource opens a source; adjust, when set, changes the pool configuration first (the
+// benchmarks count bytes received through their own dialer).
+func openSource(cfg connectors.SourceConfig, opts Options, adjust func(*pgxpool.Config)) (*source, error) {
 	name := cfg.Domain + "/" + cfg.Name
-	connCfg, maxConns, connectTimeout, err := connConfig(cfg, name)
+	poolCfg, connectTimeout, err := poolConfig(cfg, name)
 	if err != nil {
 		return nil, err
 	}
+	if adjust != nil {
+		adjust(poolCfg)
+	}
+	// NewWithConfig dials nothing while MinConns is 0; its context only bounds that.
+	pool, err := pgxpool.NewWithConfig(context.Background(), poolCfg)
+	if err != nil {
+		return nil, errs.New(errs.KindInvalidArgument, "source %s: the connection pool cannot be built from the options; check option %s or the host/port/database/user options", name, OptionDSN)
+	}
 	return &source{
 		name:           name,
-		pool:           newPool(connCfg, maxConns),
-		opts:           f.opts,
+		pool:           pool,
+		opts:           opts,
 		dialect:        sqlgen.Postgres(),
 		connectTimeout: connectTimeout,
-		breaker:        newBreaker(name, f.opts.BreakerFailures, f.opts.BreakerCooldown, f.opts.Now),
+		breaker:        breaker.New(name, breaker.Options{Failures: opts.BreakerFailures, Cooldown: opts.BreakerCooldown, Now: opts.Now}),
 	}, nil
 }
 
-// connConfig turns the source options into a connection configuration and pool size. Errors
-// name the option, never its value.
-func connConfig(cfg connectors.SourceConfig, name string) (*pgx.ConnConfig, int, time.Duration, error) {
+// poolConfig turns the source options into a pool configuration: connection settings, the
+// pool size (max_connections) and the connect timeout. Errors name the option, never its
+// value.
+func poolConfig(cfg connectors.SourceConfig, name string) (*pgxpool.Config, time.Duration, error) {
 	opt := func(key string) (string, error) {
 		v, err := cfg.Option(key, "")
 		if err != nil {
@@ -58,7 +77,7 @@ func connConfig(cfg connectors.SourceConfig, name string) (*pgx.ConnConfig, int,
 	}
 	dsn, err := opt(OptionDSN)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, 0, err
 	}
 	if dsn == "" {
 		var parts []string
@@ -68,41 +87,42 @@ func connConfig(cfg connectors.SourceConfig, name string) (*pgx.ConnConfig, int,
 		} {
 			v, err := opt(kv.key)
 			if err != nil {
-				return nil, 0, 0, err
+				return nil, 0, err
 			}
 			if v != "" {
 				parts = append(parts, kv.param+"="+quoteConnValue(v))
 			}
 		}
 		if len(parts) == 0 {
-			return nil, 0, 0, errs.New(errs.KindInvalidArgument, "source %s: set option %s, or %s, %s, %s and %s", name, OptionDSN, OptionHost, OptionDatabase, OptionUser, OptionPassword)
+			return nil, 0, errs.New(errs.KindInvalidArgument, "source %s: set option %s, or %s, %s, %s and %s", name, OptionDSN, OptionHost, OptionDatabase, OptionUser, OptionPassword)
 		}
 		dsn = strings.Join(parts, " ")
 	}
-	connCfg, err := pgx.ParseConfig(dsn)
+	poolCfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, 0, 0, errs.New(errs.KindInvalidArgument, "source %s: the connection options cannot be parsed as a PostgreSQL connection string; check option %s or the host/port/database/user options", name, OptionDSN)
+		return nil, 0, errs.New(errs.KindInvalidArgument, "source %s: the connection options cannot be parsed as a PostgreSQL connection string; check option %s or the host/port/database/user options", name, OptionDSN)
 	}
 	maxConns := defaultMaxConnections
 	if v, err := opt(OptionMaxConnections); err != nil {
-		return nil, 0, 0, err
+		return nil, 0, err
 	} else if v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return nil, 0, 0, errs.New(errs.KindInvalidArgument, "source %s: option %s must be a number from 1 to 1000", name, OptionMaxConnections)
+			return nil, 0, errs.New(errs.KindInvalidArgument, "source %s: option %s must be a number from 1 to 1000", name, OptionMaxConnections)
 		}
 		maxConns = n
 	}
 	timeout := defaultConnectTimeout
 	if v, err := opt(OptionConnectTimeout); err != nil {
-		return nil, 0, 0, err
+		return nil, 0, err
 	} else if v != "" {
 		d, ok := parseDuration(v)
 		if !ok {
-			return nil, 0, 0, errs.New(errs.KindInvalidArgument, "source %s: option %s must be a duration such as 5s", name, OptionConnectTimeout)
+			return nil, 0, errs.New(errs.KindInvalidArgument, "source %s: option %s must be a duration such as 5s", name, OptionConnectTimeout)
 		}
 		timeout = d
 	}
+	connCfg := poolCfg.ConnConfig
 	cc := &connCfg.Config
 	cc.ConnectTimeout = timeout
 	rp := cc.RuntimeParams
@@ -119,7 +139,14 @@ func connConfig(cfg connectors.SourceConfig, name string) (*pgx.ConnConfig, int,
 	}
 	// Statements are prepared unnamed per scan; pgx's own cache serves catalog queries.
 	connCfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
-	return connCfg, maxConns, timeout, nil
+	// The pool opens connections on demand up to the source's concurrency limit and keeps
+	// none open for their own sake: an idle source holds no server slot after
+	// MaxConnIdleTime.
+	poolCfg.MaxConns = int32(maxConns)
+	poolCfg.MinConns, poolCfg.MinIdleConns = 0, 0
+	poolCfg.MaxConnIdleTime = idleConnTimeout
+	poolCfg.HealthCheckPeriod = healthCheckPeriod
+	return poolCfg, timeout, nil
 }
 
 // quoteConnValue quotes a keyword/value connection string value.
@@ -131,11 +158,11 @@ func quoteConnValue(v string) string {
 // the server.
 type source struct {
 	name           string
-	pool           *pool
+	pool           *pgxpool.Pool
 	opts           Options
 	dialect        *sqlgen.Dialect
 	connectTimeout time.Duration
-	breaker        *breaker
+	breaker        *breaker.Breaker
 	// serverVersion is server_version_num, learnt on the first connection (0: unknown).
 	serverVersion atomic.Int64
 }
@@ -144,31 +171,29 @@ var _ connectors.Source = (*source)(nil)
 
 // acquire returns a pooled connection, through the breaker. Connection failures are
 // Unavailable errors naming the source, never its options. The caller gives the connection
-// back with s.pool.release (or destroy).
-func (s *source) acquire(ctx context.Context) (*pgx.Conn, error) {
-	probe, err := s.breaker.allow()
+// back with Release (a connection left busy or closed is dropped by the pool).
+func (s *source) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	probe, err := s.breaker.Allow()
 	if err != nil {
 		return nil, err
 	}
-	conn, dialled, err := s.pool.acquire(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
-			s.breaker.release(probe)
+			s.breaker.Release(probe)
 			return nil, errs.Wrap(errs.KindOf(ctx.Err()), ctx.Err(), "source %s: waiting for a connection stopped", s.name)
-		case err == errPoolClosed:
-			s.breaker.release(probe)
+		case errors.Is(err, puddle.ErrClosedPool):
+			s.breaker.Release(probe)
 			return nil, errs.New(errs.KindUnavailable, "source %s is closed", s.name)
 		}
 		reason := connectReason(err)
-		s.breaker.failure(reason)
+		s.breaker.Failure(reason)
 		return nil, errs.New(errs.KindUnavailable, "source %s cannot be reached: %s", s.name, reason)
 	}
-	if dialled || probe {
-		s.breaker.success()
-	}
+	s.breaker.Success()
 	if s.serverVersion.Load() == 0 {
-		major, _, _ := strings.Cut(conn.PgConn().ParameterStatus("server_version"), ".")
+		major, _, _ := strings.Cut(conn.Conn().PgConn().ParameterStatus("server_version"), ".")
 		if m, err := strconv.Atoi(strings.TrimSpace(major)); err == nil {
 			s.serverVersion.Store(int64(m) * 10000)
 		}
@@ -176,23 +201,35 @@ func (s *source) acquire(ctx context.Context) (*pgx.Conn, error) {
 	return conn, nil
 }
 
+// destroy closes a connection instead of returning it to the pool, for a statement
+// abandoned mid-result: draining the rest of a large result would take as long as reading it.
+func destroy(conn *pgxpool.Conn) {
+	c := conn.Hijack()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = c.Close(ctx)
+}
+
 func (s *source) Ping(ctx context.Context) error {
 	conn, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.pool.release(conn)
-	if err := conn.PgConn().Ping(ctx); err != nil {
+	defer conn.Release()
+	if err := conn.Conn().PgConn().Ping(ctx); err != nil {
 		return s.queryError(ctx, err, "ping")
 	}
 	return nil
 }
 
 func (s *source) Close() error {
-	s.pool.close()
+	s.pool.Close()
 	return nil
 }
 
 // PoolStats reports the pool's connections: total, acquired (in use) and idle. Tests and
 // metrics use it to check that scans give their connections back.
-func (s *source) PoolStats() (total, acquired, idle int) { return s.pool.stats() }
+func (s *source) PoolStats() (total, acquired, idle int) {
+	st := s.pool.Stat()
+	return int(st.TotalConns()), int(st.AcquiredConns()), int(st.IdleConns())
+}
