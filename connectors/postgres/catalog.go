@@ -177,7 +177,7 @@ func (s *source) OpenTable(ctx context.Context, obj connectors.Object, cols []co
 		if err != nil {
 			return nil, errs.New(errs.KindInvalidArgument, "column %s of %s (source %s): %v; declare a type it maps to", c.Name, objectName(obj), s.name, err)
 		}
-		bound[i] = sqlgen.Column{ID: c.ID, Name: pc.name, Type: typ, Caps: b.caps, Widen: b.widen}
+		bound[i] = sqlgen.Column{ID: c.ID, Name: pc.name, Type: typ, Caps: b.caps, Widen: b.widen, PadTo: b.padTo}
 	}
 	return newHandle(s, rel, bound)
 }

@@ -258,7 +258,7 @@ func TestNondeterministicCollation(t *testing.T) {
 		&expr.Call{Func: expr.FnLike, Args: []expr.Expr{s, expr.StringLit("a%")}, Type: expr.Bool},
 		eq(p, "a"),
 	})
-	require.Equal(t, []connectors.FilterSupport{connectors.Inexact, connectors.Exact, connectors.Unsupported, connectors.Unsupported}, support)
+	require.Equal(t, []connectors.FilterSupport{connectors.Inexact, connectors.Exact, connectors.Unsupported, connectors.Inexact}, support)
 	// The source returns both spellings; the gateway keeps 'abc'.
 	require.ElementsMatch(t, [][]any{{"abc", "a  "}, {"ABC", "a  "}}, readRows(t, fh, mem))
 
@@ -446,4 +446,68 @@ func TestConcurrencyLimit(t *testing.T) {
 	total, acquired, _ = stats.PoolStats()
 	require.LessOrEqual(t, total, 2)
 	require.Zero(t, acquired)
+}
+
+// char(n) columns read blank-padded; PostgreSQL compares them ignoring trailing blanks.
+// Equality with a value bound as bpchar is pushed, Exact when the value has n characters
+// (TPC-H's l_returnflag = 'R'), Inexact otherwise; the gateway's answer never changes.
+func TestCharEquality(t *testing.T) {
+	h := newHarness(t)
+	mem := testutil.CheckedAllocator(t)
+	name := uniqueName("bpchar")
+	h.exec(t, "CREATE TABLE "+name+" (id int, flag char(1), mode char(4))",
+		"CREATE INDEX ON "+name+" (mode)",
+		"INSERT INTO "+name+" VALUES (1, 'R', 'AIR'), (2, 'A', 'SHIP'), (3, NULL, 'é日'), (4, 'R', NULL)")
+	t.Cleanup(func() { h.exec(t, "DROP TABLE "+name) })
+	src := h.Source(t)
+	hd := open(t, src, connectors.Object{Table: name}, col(1, "id", expr.Int32), col(2, "flag", expr.String), col(3, "mode", expr.String))
+	flag := &expr.ColumnRef{ID: 2, Name: "flag", Type: expr.String}
+	mode := &expr.ColumnRef{ID: 3, Name: "mode", Type: expr.String}
+	cmp := func(fn string, a expr.Expr, v string) expr.Expr {
+		return &expr.Call{Func: fn, Args: []expr.Expr{a, expr.StringLit(v)}, Type: expr.Bool}
+	}
+	// value reads column i of a row as the gateway sees it (blank-padded).
+	value := func(r []any, i int) (string, bool) { v, ok := r[i].(string); return v, ok }
+	for _, tc := range []struct {
+		name    string
+		pred    expr.Expr
+		support connectors.FilterSupport
+		// source are the ids PostgreSQL returns (a superset when Inexact); keep is the
+		// gateway's own evaluation of the predicate.
+		source []int64
+		keep   func(r []any) bool
+	}{
+		{"one-character flag", cmp(expr.FnEq, flag, "R"), connectors.Exact, []int64{1, 4},
+			func(r []any) bool { v, ok := value(r, 1); return ok && v == "R" }},
+		{"padded literal", cmp(expr.FnEq, mode, "AIR "), connectors.Exact, []int64{1},
+			func(r []any) bool { v, ok := value(r, 2); return ok && v == "AIR " }},
+		{"multibyte padded", cmp(expr.FnEq, mode, "é日  "), connectors.Exact, []int64{3},
+			func(r []any) bool { v, ok := value(r, 2); return ok && v == "é日  " }},
+		{"shorter literal", cmp(expr.FnEq, mode, "AIR"), connectors.Inexact, []int64{1},
+			func(r []any) bool { v, ok := value(r, 2); return ok && v == "AIR" }},
+		{"not equal", cmp(expr.FnNotEq, flag, "R"), connectors.Exact, []int64{2},
+			func(r []any) bool { v, ok := value(r, 1); return ok && v != "R" }},
+		{"not equal shorter", cmp(expr.FnNotEq, mode, "AIR"), connectors.Unsupported, nil, nil},
+		{"IN", &expr.InList{Arg: mode, List: []expr.Expr{expr.StringLit("SHIP"), expr.StringLit("AIR ")}}, connectors.Exact, []int64{1, 2},
+			func(r []any) bool { v, ok := value(r, 2); return ok && (v == "SHIP" || v == "AIR ") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fh, support := hd.(connectors.FilterPushdown).ApplyFilter([]expr.Expr{tc.pred})
+			require.Equal(t, []connectors.FilterSupport{tc.support}, support)
+			if tc.support == connectors.Unsupported {
+				require.Nil(t, fh)
+				return
+			}
+			require.Contains(t, fh.Explain(), "::bpchar")
+			rows := readRows(t, fh, mem)
+			var got []int64
+			for _, r := range rows {
+				got = append(got, r[0].(int64))
+				if tc.support == connectors.Exact {
+					require.True(t, tc.keep(r), "an exact filter returned row %v", r)
+				}
+			}
+			require.ElementsMatch(t, tc.source, got)
+		})
+	}
 }

@@ -102,7 +102,8 @@ func (c pgColumn) caps() sqlgen.Caps {
 		return sqlgen.CapAll
 	case pgtype.BPCharOID:
 		// char(n) values all carry n characters, so grouping is exact; comparisons with
-		// other text ignore trailing blanks, and most functions strip them.
+		// other text ignore trailing blanks, and most functions strip them. Equality with
+		// a value bound as bpchar is pushed through sqlgen.Column.PadTo (padTo).
 		if c.typmod > 0 {
 			return sqlgen.CapGroup
 		}
@@ -114,10 +115,21 @@ func (c pgColumn) caps() sqlgen.Caps {
 	return sqlgen.CapNone
 }
 
+// padTo returns n for a char(n) column (bpchar's type modifier is n plus the 4-byte varlena
+// header), 0 for any other column.
+func (c pgColumn) padTo() int {
+	if c.oid != pgtype.BPCharOID || c.typmod <= 4 {
+		return 0
+	}
+	return int(c.typmod - 4)
+}
+
 // binding is how a column is read for a declared gateway type.
 type binding struct {
 	caps  sqlgen.Caps
 	widen bool
+	// padTo is n when a char(n) column is read as text, blank-padded (sqlgen.Column.PadTo).
+	padTo int
 }
 
 // bind checks that a column of the source can be read as the declared type and returns the
@@ -127,7 +139,7 @@ type binding struct {
 func (c pgColumn) bind(declared arrow.DataType) (binding, error) {
 	nat, _ := c.natural()
 	if arrow.TypeEqual(nat, declared) {
-		return binding{caps: c.caps()}, nil
+		return binding{caps: c.caps(), padTo: c.padTo()}, nil
 	}
 	if !canDecode(c.oid, declared) {
 		return binding{}, fmt.Errorf("its type %s cannot be read as %s", c.typname, expr.SQLTypeName(declared))

@@ -23,6 +23,13 @@ type Dialect struct {
 	// ("$1::bigint", "CAST(? AS DECIMAL(15,2))", or ph itself), so the source compares it with
 	// the right semantics. false: values of t cannot be bound exactly.
 	BindParam func(ph string, t arrow.DataType) (string, bool)
+	// PaddedParam, when set, spells a bound text value compared with a blank-padded CHAR(n)
+	// column (Column.PadTo) so the source compares it as its own padded type and can use the
+	// column's indexes ("$1::bpchar"). Unset: such comparisons are not pushed.
+	PaddedParam func(ph string) string
+	// LimitArg, when set, spells the bound LIMIT count (sources whose LIMIT takes only a
+	// bare placeholder); default BindParam with bigint.
+	LimitArg func(ph string) string
 	// TypeName spells t as a CAST target; false if the dialect has no exact equivalent.
 	TypeName func(t arrow.DataType) (string, bool)
 	// OrderCollate, when set, is put on every text operand of an ordering operation (<, >,
@@ -177,6 +184,7 @@ func Postgres() *Dialect {
 			}
 			return ph + "::" + name, true
 		},
+		PaddedParam:      func(ph string) string { return ph + "::bpchar" },
 		TypeName:         pgTypeName,
 		OrderCollate:     "C",
 		NativeNullsOrder: true,

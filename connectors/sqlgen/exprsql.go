@@ -92,6 +92,13 @@ func (r *renderer) comparison(c *expr.Call, op string, prune bool) (string, bool
 	if len(c.Args) != 2 {
 		return "", false, false
 	}
+	if op == "=" || op == "<>" {
+		for i := range 2 {
+			if sc, ok := r.paddedColumn(c.Args[i]); ok {
+				return r.paddedComparison(sc, c.Args[1-i], op == "<>", prune)
+			}
+		}
+	}
 	ordering := op != "=" && op != "<>"
 	need := CapCompare
 	if ordering {
@@ -138,6 +145,9 @@ func (r *renderer) inList(x *expr.InList, prune bool) (string, bool, bool) {
 		}
 		return false
 	}
+	if sc, ok := r.paddedColumn(x.Arg); ok {
+		return r.paddedIn(sc, x, prune)
+	}
 	a, caps, ok := r.operand(x.Arg, CapNone)
 	if !ok || !check(caps) {
 		return "", false, false
@@ -155,6 +165,83 @@ func (r *renderer) inList(x *expr.InList, prune bool) (string, bool, bool) {
 		not = "NOT "
 	}
 	return "(" + a + " " + not + "IN (" + strings.Join(items, ", ") + "))", exact, true
+}
+
+// paddedColumn returns the scope column e reads if it is a blank-padded CHAR(n) column the
+// dialect can compare with a bound value of its own type.
+func (r *renderer) paddedColumn(e expr.Expr) (scopeCol, bool) {
+	col, ok := e.(*expr.ColumnRef)
+	if !ok || r.d.PaddedParam == nil {
+		return scopeCol{}, false
+	}
+	sc, ok := r.scope[col.ID]
+	if !ok || sc.padTo <= 0 || sc.widen || !expr.IsString(sc.typ) {
+		return scopeCol{}, false
+	}
+	return sc, true
+}
+
+// paddedValue binds a text literal or parameter compared with a CHAR(n) column. exact
+// reports whether the source's padding-insensitive comparison gives the gateway's answer: the
+// value is NULL or has exactly n characters, like every value of the column as the gateway
+// reads it. A parameter's length is unknown when the statement is planned.
+func (r *renderer) paddedValue(sc scopeCol, e expr.Expr) (sql string, exact, ok bool) {
+	switch v := e.(type) {
+	case *expr.Literal:
+		if !expr.IsString(v.Type) {
+			return "", false, false
+		}
+		exact = v.Value == nil
+		if s, isText := v.Value.(string); isText {
+			exact = utf8.RuneCountInString(s) == sc.padTo
+		}
+		return r.bindPadded(Arg{Type: v.Type, Value: v.Value}), exact, true
+	case *expr.Param:
+		if !expr.IsString(v.Type) {
+			return "", false, false
+		}
+		return r.bindPadded(Arg{Type: v.Type, Param: v.Index}), false, true
+	}
+	return "", false, false
+}
+
+// paddedComparison renders a CHAR(n) column = or <> a text value. The source ignores
+// trailing blanks, so "=" matches a superset of the gateway's rows: pushed Inexact where
+// pruning is allowed unless the value's length makes it exact; "<>" would match a subset and
+// is pushed only when exact.
+func (r *renderer) paddedComparison(sc scopeCol, other expr.Expr, negated, prune bool) (string, bool, bool) {
+	v, exact, ok := r.paddedValue(sc, other)
+	if !ok || (!exact && (negated || !prune)) {
+		return "", false, false
+	}
+	op := " = "
+	if negated {
+		op = " <> "
+	}
+	return "(" + sc.ref + op + v + ")", exact, true
+}
+
+// paddedIn renders a CHAR(n) column [NOT] IN a list of text values, with the rules of
+// paddedComparison applied to the whole list.
+func (r *renderer) paddedIn(sc scopeCol, x *expr.InList, prune bool) (string, bool, bool) {
+	exact := true
+	items := make([]string, len(x.List))
+	for i, e := range x.List {
+		v, ex, ok := r.paddedValue(sc, e)
+		if !ok {
+			return "", false, false
+		}
+		items[i] = v
+		exact = exact && ex
+	}
+	if !exact && (x.Negated || !prune) {
+		return "", false, false
+	}
+	not := ""
+	if x.Negated {
+		not = "NOT "
+	}
+	return "(" + sc.ref + " " + not + "IN (" + strings.Join(items, ", ") + "))", exact, true
 }
 
 // like renders value LIKE pattern [ESCAPE e]. The gateway's default escape is a backslash,

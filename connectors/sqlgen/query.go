@@ -69,6 +69,7 @@ type scopeCol struct {
 	typ   arrow.DataType
 	caps  Caps
 	widen bool
+	padTo int
 }
 
 // output is one column of a level's SELECT list.
@@ -83,6 +84,7 @@ type output struct {
 	expr  expr.Expr
 	caps  Caps
 	widen bool
+	padTo int
 }
 
 // Table returns the query reading cols of a table or view of the source. name is the
@@ -117,8 +119,8 @@ func (q *Query) setBase(cols []Column, qualifier string) {
 	q.scope = make(map[expr.ColumnID]scopeCol, len(cols))
 	q.out = make([]output, len(cols))
 	for i, c := range cols {
-		q.scope[c.ID] = scopeCol{ref: qualifier + q.d.quote(c.Name), name: c.Name, typ: c.Type, caps: c.Caps, widen: c.Widen}
-		q.out[i] = output{id: c.ID, name: c.Name, typ: c.Type, ref: c.ID, caps: c.Caps, widen: c.Widen}
+		q.scope[c.ID] = scopeCol{ref: qualifier + q.d.quote(c.Name), name: c.Name, typ: c.Type, caps: c.Caps, widen: c.Widen, padTo: c.PadTo}
+		q.out[i] = output{id: c.ID, name: c.Name, typ: c.Type, ref: c.ID, caps: c.Caps, widen: c.Widen, padTo: c.PadTo}
 	}
 }
 
@@ -167,7 +169,7 @@ func (q *Query) wrap() *Query {
 	w.scope = make(map[expr.ColumnID]scopeCol, len(q.out))
 	w.out = make([]output, len(q.out))
 	for i, o := range q.out {
-		w.scope[o.id] = scopeCol{ref: q.d.quote(aliasDerived) + "." + q.d.quote(colAlias(o.id)), name: o.name, typ: o.typ, caps: o.caps, widen: o.widen}
+		w.scope[o.id] = scopeCol{ref: q.d.quote(aliasDerived) + "." + q.d.quote(colAlias(o.id)), name: o.name, typ: o.typ, caps: o.caps, widen: o.widen, padTo: o.padTo}
 		w.out[i] = outputOf(o)
 	}
 	return w
@@ -175,7 +177,7 @@ func (q *Query) wrap() *Query {
 
 // outputOf is o as a plain column of the level above.
 func outputOf(o output) output {
-	return output{id: o.id, name: o.name, typ: o.typ, ref: o.id, caps: o.caps, widen: o.widen}
+	return output{id: o.id, name: o.name, typ: o.typ, ref: o.id, caps: o.caps, widen: o.widen, padTo: o.padTo}
 }
 
 func colAlias(id expr.ColumnID) string { return "c" + strconv.Itoa(int(id)) }
@@ -337,7 +339,7 @@ func (q *Query) Aggregate(groups []expr.NamedExpr, aggs []expr.AggCall) *Query {
 			return nil
 		}
 		n.groups = append(n.groups, id)
-		n.out = append(n.out, output{id: g.ID, name: g.Name, typ: sc.typ, ref: id, caps: sc.caps, widen: sc.widen})
+		n.out = append(n.out, output{id: g.ID, name: g.Name, typ: sc.typ, ref: id, caps: sc.caps, widen: sc.widen, padTo: sc.padTo})
 	}
 	for i := range aggs {
 		a := aggs[i]
@@ -383,7 +385,7 @@ func (q *Query) Join(right *Query, kind expr.JoinKind, on expr.Expr) *Query {
 			if _, dup := onScope[o.id]; dup {
 				return false
 			}
-			sc := scopeCol{ref: q.d.quote(alias) + "." + q.d.quote(colAlias(o.id)), name: o.name, typ: o.typ, caps: o.caps, widen: o.widen}
+			sc := scopeCol{ref: q.d.quote(alias) + "." + q.d.quote(colAlias(o.id)), name: o.name, typ: o.typ, caps: o.caps, widen: o.widen, padTo: o.padTo}
 			onScope[o.id] = sc
 			if output {
 				n.scope[o.id] = sc

@@ -131,6 +131,22 @@ func (r *renderer) bind(a Arg) (string, bool) {
 	return r.d.BindParam(r.d.Placeholder(len(r.st.args)), a.Type)
 }
 
+// bindLimit binds a LIMIT count.
+func (r *renderer) bindLimit(n int64) (string, bool) {
+	if r.d.LimitArg == nil {
+		return r.bind(Arg{Type: expr.Int64, Value: n})
+	}
+	r.st.args = append(r.st.args, Arg{Type: expr.Int64, Value: n})
+	return r.d.LimitArg(r.d.Placeholder(len(r.st.args))), true
+}
+
+// bindPadded binds a text value compared with a blank-padded column, typed as the source's
+// padded type.
+func (r *renderer) bindPadded(a Arg) string {
+	r.st.args = append(r.st.args, a)
+	return r.d.PaddedParam(r.d.Placeholder(len(r.st.args)))
+}
+
 // query renders one level (and the levels below it) into b.
 func (r *renderer) query(b *strings.Builder, q *Query, top bool, split func(*SplitBuilder) string) bool {
 	lr := r.at(q.scope)
@@ -222,7 +238,7 @@ func (r *renderer) query(b *strings.Builder, q *Query, top bool, split func(*Spl
 		}
 	}
 	if q.limit >= 0 {
-		s, ok := lr.bind(Arg{Type: expr.Int64, Value: q.limit})
+		s, ok := lr.bindLimit(q.limit)
 		if !ok {
 			return false
 		}

@@ -37,8 +37,10 @@ const (
 var price = expr.Decimal(15, 2)
 
 func columns(d *sqlgen.Dialect) []sqlgen.Column {
-	nameCaps, flagCaps, padCaps := sqlgen.CapAll, sqlgen.CapAll, sqlgen.CapGroup
+	// pad is char(3): PostgreSQL reads it blank-padded and compares it ignoring trailing blanks.
+	nameCaps, flagCaps, padCaps, padTo := sqlgen.CapAll, sqlgen.CapAll, sqlgen.CapGroup, 3
 	if d.Name == "mysql" {
+		padTo = 0
 		// utf8mb4_general_ci: case-insensitive, PAD SPACE.
 		nameCaps = sqlgen.CapPrune | sqlgen.CapLike | sqlgen.CapValue
 		flagCaps = sqlgen.CapNone
@@ -54,7 +56,7 @@ func columns(d *sqlgen.Dialect) []sqlgen.Column {
 		{ID: tsID, Name: "ts", Type: expr.Timestamp, Caps: sqlgen.CapAll},
 		{ID: flagID, Name: "flag", Type: expr.Bool, Caps: flagCaps},
 		{ID: scoreID, Name: "score", Type: expr.Float64, Caps: sqlgen.CapAll},
-		{ID: padID, Name: "pad", Type: expr.String, Caps: padCaps},
+		{ID: padID, Name: "pad", Type: expr.String, Caps: padCaps, PadTo: padTo},
 	}
 }
 
@@ -123,6 +125,17 @@ func steps() []step {
 			cmp(expr.FnLt, ref(nameID), expr.StringLit("M")),
 			cmp(expr.FnGt, ref(codeID), expr.StringLit("B")),
 			cmp(expr.FnEq, ref(padID), expr.StringLit("x")))},
+		{"filter padded char equality", filter(
+			cmp(expr.FnEq, ref(padID), expr.StringLit("abc")),
+			cmp(expr.FnEq, expr.StringLit("ab "), ref(padID)),
+			cmp(expr.FnEq, ref(padID), expr.StringLit("a")),
+			cmp(expr.FnNotEq, ref(padID), expr.StringLit("xyz")),
+			cmp(expr.FnNotEq, ref(padID), expr.StringLit("x")),
+			&expr.InList{Arg: ref(padID), List: []expr.Expr{expr.StringLit("abc"), expr.StringLit("é日本")}},
+			&expr.InList{Arg: ref(padID), List: []expr.Expr{expr.StringLit("abc"), expr.StringLit("x")}},
+			&expr.InList{Arg: ref(padID), List: []expr.Expr{expr.StringLit("abc"), expr.StringLit("x")}, Negated: true},
+			cmp(expr.FnEq, ref(padID), &expr.Param{Index: 1, Type: expr.String}),
+			call(expr.FnNot, expr.Bool, cmp(expr.FnEq, ref(padID), expr.StringLit("a"))))},
 		{"filter NULL semantics", filter(
 			call(expr.FnNot, expr.Bool, cmp(expr.FnEq, ref(idID), expr.Int64Lit(5))),
 			call(expr.FnIsDistinctFrom, expr.Bool, ref(qtyID), expr.Int64Lit(7)),
