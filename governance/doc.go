@@ -3,6 +3,7 @@
 // (DESIGN.md §4). The planner asks it which policies apply; the executor applies masks as
 // vectorized kernels; it never sees query data itself.
 //
-// It may import catalog (for dataset and column metadata) and internal; it must not import
-// planner, executor, connectors or flight.
+// It may import catalog (for dataset and column metadata), planner/expr (the shared type
+// vocabulary) and internal; it must not import the rest of planner, executor, connectors or
+// flight.
 package governance

@@ -12,10 +12,11 @@ import (
 func HTTPStatus(err error) int {
 	// A document that parsed but breaks rules is 422, with every problem listed.
 	var lister interface{ ProblemList() []string }
-	if errors.As(err, &lister) {
+	kind := errs.KindOf(err)
+	if kind == errs.KindInvalidArgument && errors.As(err, &lister) {
 		return http.StatusUnprocessableEntity
 	}
-	switch errs.KindOf(err) {
+	switch kind {
 	case errs.KindInvalidArgument:
 		return http.StatusBadRequest
 	case errs.KindNotFound:

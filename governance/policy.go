@@ -410,3 +410,6 @@ func (s *PolicySet) CoversColumn(ds *catalog.Dataset, col catalog.ColumnDef) boo
 	}
 	return false
 }
+
+// AppliesTo reports whether the policy's principal condition selects p.
+func (p *Policy) AppliesTo(pr *Principal) bool { return p.appliesToPrincipal(pr) }

@@ -101,6 +101,7 @@ type Statement struct {
 	schema     *arrow.Schema
 	paramTypes []arrow.DataType
 	access     []bind.DatasetUse
+	columns    []ColumnUse
 	session    *sessionAnswer
 }
 
@@ -121,6 +122,7 @@ func (p *Planner) Prepare(ctx context.Context, req Request) (*Statement, error) 
 		st.schema = resultSchema(res)
 		st.paramTypes = res.ParamTypes
 		st.access = res.Access
+		st.columns = lineage(res.Plan)
 	case *parse.Explain:
 		st.kind, st.query, st.analyze = kindExplain, s.Query, s.Analyze
 		res, err := p.bind(ctx, st, nil, &logical.IDs{})
@@ -130,6 +132,7 @@ func (p *Planner) Prepare(ctx context.Context, req Request) (*Statement, error) 
 		st.schema = explainSchema
 		st.paramTypes = res.ParamTypes
 		st.access = res.Access
+		st.columns = lineage(res.Plan)
 	default:
 		ans, err := p.answerSession(parsed.Stmt, req)
 		if err != nil {
@@ -167,6 +170,10 @@ func (s *Statement) ParamTypes() []arrow.DataType { return s.paramTypes }
 
 // Access lists the datasets the statement reads and the policies applied, for audit.
 func (s *Statement) Access() []bind.DatasetUse { return s.access }
+
+// Columns says, per dataset read, which columns reach the result and which are only used to
+// filter, join, group or sort (audit).
+func (s *Statement) Columns() []ColumnUse { return s.columns }
 
 // IsQuery reports whether the statement reads data (a query or EXPLAIN ANALYZE).
 func (s *Statement) IsQuery() bool {

@@ -25,13 +25,29 @@ import (
 	"github.com/meshgate/meshgate/bench/tpch"
 	"github.com/meshgate/meshgate/catalog"
 	"github.com/meshgate/meshgate/examples/demo"
+	"github.com/meshgate/meshgate/governance"
 	"github.com/meshgate/meshgate/internal/config"
 )
 
 const testSF = 0.01
 
+// testNode configures startTestNode.
+type testNode struct {
+	// extraPolicies are added to the demo policies.
+	extraPolicies []*governance.Policy
+	// extraBootstrap registers more products after the demo ones (tpchDir is the data).
+	extraBootstrap func(c *catalog.Catalog, tpchDir string) error
+	// logs receives the node's log output. Default: discarded.
+	logs io.Writer
+}
+
 // startDemoNode runs the demo mesh in-process on free ports until the test ends.
 func startDemoNode(t *testing.T) (*node, string) {
+	t.Helper()
+	return startTestNode(t, testNode{})
+}
+
+func startTestNode(t *testing.T, opts testNode) (*node, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
@@ -41,14 +57,26 @@ func startDemoNode(t *testing.T) (*node, string) {
 	require.NoError(t, err)
 	policies, err := demo.Policies()
 	require.NoError(t, err)
+	policies = append(policies, opts.extraPolicies...)
+	if opts.logs == nil {
+		opts.logs = io.Discard
+	}
 	cfg := config.Default()
 	cfg.Node.DataDir = dir
 	cfg.Node.FlightAddr = "127.0.0.1:0"
 	cfg.Node.HTTPAddr = "127.0.0.1:0"
 	cfg.Users = users
 	n, err := startNode(ctx, nodeSetup{
-		cfg: cfg, policies: policies, logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		bootstrap: func(c *catalog.Catalog) error { return demo.Register(c, dir) },
+		cfg: cfg, policies: policies, logger: slog.New(slog.NewTextHandler(opts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		bootstrap: func(c *catalog.Catalog) error {
+			if err := demo.Register(c, dir); err != nil {
+				return err
+			}
+			if opts.extraBootstrap != nil {
+				return opts.extraBootstrap(c, dir)
+			}
+			return nil
+		},
 	})
 	require.NoError(t, err)
 	done := make(chan error, 1)

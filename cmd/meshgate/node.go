@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -53,7 +54,45 @@ type node struct {
 	mux    *http.ServeMux
 	engine *engine
 	// audit records queries and changes; nil only in tests that opt out.
-	audit *governance.AuditLog
+	audit    *governance.AuditLog
+	policyDB *governance.PolicyStore
+}
+
+// startGovernance opens the audit log and the policy store (seeded with the configured
+// policies on first start) and registers mesh.policies and mesh.audit.
+func (n *node) startGovernance(cfg config.Config, seed []*governance.Policy) error {
+	maskKey, err := secretBytes(cfg.Governance.MaskKey)
+	if err != nil {
+		return fmt.Errorf("governance.mask_key: %w", err)
+	}
+	if len(maskKey) == 0 {
+		// Derive from the signing key so hash masks are stable across restarts whenever
+		// tokens are; a node with neither configured gets per-process keys.
+		sum := sha256.Sum256(append([]byte("meshgate mask key:"), n.ids.Seal([]byte("mask"))...))
+		maskKey = sum[:]
+	}
+	auditPath := cfg.Governance.AuditFile
+	if auditPath == "" {
+		auditPath = filepath.Join(cfg.Node.DataDir, "audit", "audit.jsonl")
+	}
+	n.audit, err = governance.OpenAuditLog(auditPath, governance.AuditOptions{Sync: cfg.Governance.AuditSync})
+	if err != nil {
+		return err
+	}
+	n.policyDB, err = governance.OpenPolicyStore(governance.PolicyStoreOptions{
+		Path: filepath.Join(cfg.Node.DataDir, "policies.json"), MaskKey: maskKey,
+		Owners: n.catalog, Audit: n.audit, OnChange: func(ps *governance.PolicySet) { n.policies.Store(ps) },
+	})
+	if err != nil {
+		return err
+	}
+	if err := n.policyDB.Bootstrap(seed); err != nil {
+		return err
+	}
+	n.catalog.RegisterSystemTable(governance.PoliciesTable(func() *governance.PolicySet { return n.policies.Load() }))
+	n.catalog.RegisterSystemTable(governance.AuditTable(n.audit))
+	mountGovernance(n, n.mux)
+	return nil
 }
 
 // connectorRegistry lists the source types this build supports.
@@ -78,18 +117,6 @@ func startNode(ctx context.Context, s nodeSetup) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	maskKey, err := secretBytes(cfg.Governance.MaskKey)
-	if err != nil {
-		return nil, fmt.Errorf("governance.mask_key: %w", err)
-	}
-	if len(maskKey) == 0 {
-		// Derive from the signing key so hash masks are stable across restarts whenever
-		// tokens are; a node with neither configured gets per-process keys.
-		sum := sha256.Sum256(append([]byte("meshgate mask key:"), n.ids.Seal([]byte("mask"))...))
-		maskKey = sum[:]
-	}
-	n.policies.Store(governance.NewPolicySet(s.policies, maskKey))
-
 	n.catalog = catalog.New(catalog.Options{Connectors: connectorRegistry(), DataDir: cfg.Node.DataDir, Logger: s.logger})
 	if s.bootstrap != nil {
 		if err := s.bootstrap(n.catalog); err != nil {
@@ -97,6 +124,9 @@ func startNode(ctx context.Context, s nodeSetup) (*node, error) {
 		}
 	}
 	n.mux = http.NewServeMux()
+	if err := n.startGovernance(cfg, s.policies); err != nil {
+		return nil, err
+	}
 	n.planner = planner.New(planner.Options{
 		Catalog:     n.catalog,
 		Policies:    func() bind.Policies { return n.policies.Load() },
@@ -106,7 +136,10 @@ func startNode(ctx context.Context, s nodeSetup) (*node, error) {
 		Partitions:  cfg.Query.Partitions,
 		Logger:      s.logger,
 	})
-	eng := &engine{planner: n.planner, catalog: n.catalog, policies: &n.policies}
+	eng := &engine{planner: n.planner, catalog: n.catalog, policies: &n.policies, auditFailClosed: cfg.Governance.AuditFailClosed, logger: s.logger}
+	if n.audit != nil {
+		eng.audit = n.audit
+	}
 	n.engine = eng
 	if err := mountCatalog(n, n.mux); err != nil {
 		return nil, err
@@ -169,6 +202,9 @@ func (n *node) run(ctx context.Context) error {
 	}
 	err := g.Wait()
 	_ = n.catalog.Close()
+	if n.audit != nil {
+		_ = n.audit.Close()
+	}
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -75,6 +75,12 @@ type Governance struct {
 	// MaskKey derives each domain's hash-mask key; a secret reference. Default: derived from
 	// the signing key.
 	MaskKey string `yaml:"mask_key"`
+	// AuditFile is the JSON-lines audit log. Default <data_dir>/audit/audit.jsonl.
+	AuditFile string `yaml:"audit_file"`
+	// AuditSync fsyncs the audit log after every record. Default true.
+	AuditSync bool `yaml:"audit_sync"`
+	// AuditFailClosed fails a query whose audit record cannot be written. Default true.
+	AuditFailClosed bool `yaml:"audit_fail_closed"`
 }
 
 // ByteSize is a size in bytes that YAML may write as "2GiB", "512MB" or a number.
@@ -119,6 +125,7 @@ func Default() Config {
 		Node:  Node{DataDir: "./data", FlightAddr: "127.0.0.1:32010", HTTPAddr: "127.0.0.1:8088", Catalog: "mesh"},
 		Query: Query{MaxMemory: 2 << 30},
 		Auth:  Auth{TokenTTL: 12 * time.Hour},
+		Governance: Governance{AuditSync: true, AuditFailClosed: true},
 	}
 }
 
