@@ -170,9 +170,15 @@ func TestGovernanceAdversarial(t *testing.T) {
 		check func(t *testing.T, rows [][]string, err error)
 	}{
 		{"filter on a masked column", "SELECT count(*) FROM customers.customer WHERE c_phone = '" + sec.visiblePhone + "'",
-			func(t *testing.T, rows [][]string, err error) { require.NoError(t, err); require.Equal(t, "0", rows[0][0]) }},
+			func(t *testing.T, rows [][]string, err error) {
+				require.NoError(t, err)
+				require.Equal(t, "0", rows[0][0])
+			}},
 		{"LIKE on a masked column", "SELECT count(*) FROM customers.customer WHERE c_phone LIKE '" + sec.visiblePhone[:6] + "%'",
-			func(t *testing.T, rows [][]string, err error) { require.NoError(t, err); require.Equal(t, "0", rows[0][0]) }},
+			func(t *testing.T, rows [][]string, err error) {
+				require.NoError(t, err)
+				require.Equal(t, "0", rows[0][0])
+			}},
 		{"group by a masked column", "SELECT c_phone, count(*) FROM customers.customer GROUP BY c_phone", phonesMasked(maskedPhone, 0)},
 		{"distinct on a masked column", "SELECT DISTINCT c_address FROM customers.customer", nil},
 		{"order by a masked column, limit 1", "SELECT c_phone FROM customers.customer ORDER BY c_phone DESC LIMIT 1", phonesMasked(maskedPhone, 0)},
@@ -180,7 +186,9 @@ func TestGovernanceAdversarial(t *testing.T) {
 		{"join on a masked column in one domain", "SELECT a.c_phone, b.c_name FROM customers.customer a JOIN customers.customer b ON a.c_phone = b.c_phone LIMIT 50", phonesMasked(maskedPhone, 0)},
 		{"join on a masked column across domains", "SELECT c.c_phone, s.s_phone FROM customers.customer c JOIN supply.supplier s ON c.c_phone = s.s_phone", nil},
 		{"division by zero only on hidden rows", "SELECT count(*) FROM customers.customer WHERE 10 / c_nationkey > 0",
-			func(t *testing.T, rows [][]string, err error) { require.NoError(t, err, "nation 0 is hidden by the row filter") }},
+			func(t *testing.T, rows [][]string, err error) {
+				require.NoError(t, err, "nation 0 is hidden by the row filter")
+			}},
 		{"failing cast only on hidden rows", "SELECT count(*) FROM customers.customer WHERE CAST(CASE WHEN c_nationkey = 0 THEN c_name ELSE '1' END AS integer) = 1",
 			func(t *testing.T, rows [][]string, err error) { require.NoError(t, err) }},
 		{"failing cast of a masked value", "SELECT CAST(c_phone AS integer) FROM customers.customer",
@@ -188,7 +196,10 @@ func TestGovernanceAdversarial(t *testing.T) {
 		{"CTE re-reading the dataset", "WITH x AS (SELECT c_phone, c_name FROM customers.customer) SELECT * FROM x ORDER BY 1 LIMIT 20", phonesMasked(maskedPhone, 0)},
 		{"scalar subquery re-reading the dataset", "SELECT (SELECT max(c_phone) FROM customers.customer)", phonesMasked(maskedPhone, 0)},
 		{"IN subquery on a masked column", "SELECT count(*) FROM customers.customer WHERE c_phone IN (SELECT c_phone FROM customers.customer WHERE c_phone = '" + sec.hiddenPhone + "')",
-			func(t *testing.T, rows [][]string, err error) { require.NoError(t, err); require.Equal(t, "0", rows[0][0]) }},
+			func(t *testing.T, rows [][]string, err error) {
+				require.NoError(t, err)
+				require.Equal(t, "0", rows[0][0])
+			}},
 		{"UNION with an unmasked copy the user is not granted", "SELECT c_phone FROM customers.customer UNION SELECT c_phone FROM customers.customer_copy",
 			func(t *testing.T, _ [][]string, err error) { requireCode(t, err, adbc.StatusUnauthorized) }},
 		{"audit table", "SELECT * FROM mesh.audit",

@@ -122,9 +122,9 @@ func ParseByteSize(s string) (int64, error) {
 // Default returns the documented defaults.
 func Default() Config {
 	return Config{
-		Node:  Node{DataDir: "./data", FlightAddr: "127.0.0.1:32010", HTTPAddr: "127.0.0.1:8088", Catalog: "mesh"},
-		Query: Query{MaxMemory: 2 << 30},
-		Auth:  Auth{TokenTTL: 12 * time.Hour},
+		Node:       Node{DataDir: "./data", FlightAddr: "127.0.0.1:32010", HTTPAddr: "127.0.0.1:8088", Catalog: "mesh"},
+		Query:      Query{MaxMemory: 2 << 30},
+		Auth:       Auth{TokenTTL: 12 * time.Hour},
 		Governance: Governance{AuditSync: true, AuditFailClosed: true},
 	}
 }
