@@ -7,7 +7,8 @@
 // identifiers and values.
 //
 // A connector's test implements Harness (create a table with given columns and rows in the
-// real source) and calls Run. Pushed SQL per pushdown kind is compared with the golden file
+// real source) and calls Run. Connectors that only prune (files) declare PruneOnly: their
+// filters are checked as supersets and the SQL-only kinds (top-N, aggregate, join) skipped. Pushed SQL per pushdown kind is compared with the golden file
 // testdata/pushdown.golden of the calling package; run the tests with -update to rewrite it.
 //
 // It must only be imported from _test.go files. It imports arrow, testify, connectors,

@@ -29,7 +29,9 @@ type TableSpec struct {
 	Columns []ColumnSpec
 	// Rows hold canonical values (see expr.Literal), nil for NULL, one per column.
 	Rows [][]any
-	// Options become the object's options (split_column, splits).
+	// Options become the object's options (split_column, splits). A harness whose source
+	// has no such options (files) reads "splits" as the number of parts to write the table
+	// in (row groups or files), so the suite's split checks apply to it too.
 	Options map[string]string
 }
 
@@ -57,6 +59,12 @@ type Capabilities struct {
 	FullJoin bool
 	// PhysicalSplits: a table is split (into "splits" parts) without a split_column.
 	PhysicalSplits bool
+	// PruneOnly marks a connector that filters only to skip data (files): every filter it
+	// accepts is Inexact and it may decline any, so the suite checks that what it returns is
+	// a superset of the matching rows; it pushes projections and limits but no top-N,
+	// aggregate or join; its Explain is not SQL and may show the pushed predicates with
+	// their literals (as the planner's EXPLAIN does).
+	PruneOnly bool
 }
 
 // PoolStats is implemented by sources that can report their connection pool, so the suite

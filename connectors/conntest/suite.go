@@ -94,6 +94,9 @@ func (s *suite) emptyTable(t *testing.T) {
 	obj := s.h.CreateTable(t, TableSpec{Name: "empty", Columns: typedColumns})
 	h := openAll(t, s.src, obj, typedColumns)
 	require.Empty(t, readAll(t, h, mem))
+	if s.caps.PruneOnly {
+		return
+	}
 	ah, ok := h.(connectors.AggregatePushdown)
 	require.True(t, ok)
 	agg := ah.ApplyAggregate(nil, []expr.AggCall{{ID: 100, Func: "count", Type: expr.Int64}})
@@ -237,7 +240,9 @@ func (s *suite) hostile(t *testing.T) {
 			require.Equal(t, s.caps.TextEquality, support[0])
 			got := readAll(t, fh, mem)
 			keep := func(r []any) bool { return r[j+1] == v }
-			require.NotContains(t, fh.Explain(), v+"'", "a value must never be in the SQL text")
+			if !s.caps.PruneOnly {
+				require.NotContains(t, fh.Explain(), v+"'", "a value must never be in the SQL text")
+			}
 			requireSameRows(t, where(rows, keep), where(got, keep), "column %q value %q", c.Name, v)
 			if support[0] == connectors.Exact {
 				requireSameRows(t, where(rows, keep), got, "column %q value %q", c.Name, v)
