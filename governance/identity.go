@@ -28,6 +28,9 @@ type User struct {
 	// APITokens are static bearer tokens for services, stored as SHA-256 hex digests so the
 	// config file never holds a usable secret.
 	APITokenHashes []string `yaml:"api_token_sha256" json:"-"`
+	// MayImpersonate lists the users this (service) principal may run queries as; "*" means
+	// any configured user. Granted by mesh admins in the node configuration.
+	MayImpersonate []string `yaml:"may_impersonate" json:"may_impersonate,omitempty"`
 }
 
 // IdentityOptions configure an Identities store.
@@ -207,4 +210,29 @@ func (ids *Identities) VerifyToken(token string) (*Principal, error) {
 		return ids.Lookup(user)
 	}
 	return nil, errs.New(errs.KindUnauthenticated, "unknown bearer token")
+}
+
+// Impersonate returns the principal of user target acting on behalf of caller, who must be
+// granted impersonation of target. The result carries caller's name as Impersonator, so the
+// audit log records both.
+func (ids *Identities) Impersonate(caller *Principal, target string) (*Principal, error) {
+	if caller.Impersonator != "" {
+		return nil, errs.New(errs.KindPermissionDenied, "an impersonated session cannot impersonate again")
+	}
+	u, ok := ids.users[caller.User]
+	allowed := false
+	if ok {
+		for _, t := range u.MayImpersonate {
+			allowed = allowed || t == "*" || t == target
+		}
+	}
+	if !allowed {
+		return nil, errs.New(errs.KindPermissionDenied, "user %s may not impersonate %s; a mesh admin grants it with may_impersonate in the node configuration", caller.User, target)
+	}
+	p, err := ids.Lookup(target)
+	if err != nil {
+		return nil, errs.New(errs.KindPermissionDenied, "user %s cannot be impersonated: it is not configured on this node", target)
+	}
+	p.Impersonator = caller.User
+	return p, nil
 }
