@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -49,8 +50,42 @@ type Product struct {
 	Datasets    []*Dataset
 	Contract    *Contract
 	Registered  time.Time
+	// RegisteredBy is the user who registered this version.
+	RegisteredBy string
 	// Sunset is when a deprecated product stops being served (zero: not set).
 	Sunset time.Time
+	// DeprecationNote tells consumers what to use instead.
+	DeprecationNote string
+	// Quality is the last quality check of this version (nil: never checked).
+	Quality *QualityResult
+}
+
+// Key returns domain.product.
+func (p *Product) Key() string { return p.Domain + "." + p.Name }
+
+// Ref returns domain.product@version.
+func (p *Product) Ref() string { return p.Key() + "@" + p.Version }
+
+// Major is the major part of the product's version (-1 if it is not a semantic version).
+func (p *Product) Major() int {
+	v, err := ParseVersion(p.Version)
+	if err != nil {
+		return -1
+	}
+	return v.Major
+}
+
+// Served reports whether a version with this status can be queried.
+func Served(status string) bool { return status == StatusActive || status == StatusDeprecated }
+
+// SLAValue returns the declared service level named property (case-insensitive).
+func (p *Product) SLAValue(property string) (SLAProperty, bool) {
+	for _, s := range p.SLA {
+		if strings.EqualFold(s.Property, property) {
+			return s, true
+		}
+	}
+	return SLAProperty{}, false
 }
 
 // SLAProperty is one declared service level (freshness, availability, ...).
@@ -76,10 +111,23 @@ type Dataset struct {
 	Columns     []ColumnDef
 	// System datasets (mesh.*) are served by the catalog itself.
 	System bool
+	// Pinned is the major version ("v1") when the dataset was addressed as
+	// domain."dataset@v1"; empty for domain.dataset.
+	Pinned string
 }
 
-// QualifiedName returns domain.dataset.
+// QualifiedName returns domain.dataset, without any version pin: policies, which govern a
+// dataset in every version, match on it.
 func (d *Dataset) QualifiedName() string { return d.Domain + "." + d.Name }
+
+// Ref returns the name the dataset was addressed by: domain.dataset, or domain.dataset@vN
+// for a pinned major version.
+func (d *Dataset) Ref() string {
+	if d.Pinned != "" {
+		return d.QualifiedName() + "@" + d.Pinned
+	}
+	return d.QualifiedName()
+}
 
 // Column returns the named column definition.
 func (d *Dataset) Column(name string) (ColumnDef, bool) {

@@ -183,9 +183,35 @@ func (s *sqlServer) CreatePreparedStatement(ctx context.Context, req flightsql.A
 	if err != nil {
 		return res, err
 	}
+	// Every statement meshgate accepts is a query: saying so spares clients (the JDBC driver)
+	// guessing from the dataset schema.
+	isUpdate := false
 	return flightsql.ActionCreatePreparedStatementResult{
-		Handle: handle, DatasetSchema: st.datasetSchema, ParameterSchema: st.paramSchema,
+		Handle: handle, DatasetSchema: st.datasetSchema, ParameterSchema: clientParamSchema(st.paramSchema),
+		IsUpdate: &isUpdate,
 	}, nil
+}
+
+// clientParamSchema is the parameter schema clients are told to bind. It differs from the
+// engine's in one way: timestamps are announced in milliseconds. The Flight SQL JDBC driver
+// builds its parameter vectors from this schema and writes java.sql.Timestamp milliseconds
+// into them without converting units, so a microsecond schema would bind 2024-01-02 as
+// 1970-01-20; every other client binds its own types, which paramValues converts to the
+// engine's, whatever the unit.
+func clientParamSchema(s *arrow.Schema) *arrow.Schema {
+	fields := s.Fields()
+	changed := false
+	for i, f := range fields {
+		if ts, ok := f.Type.(*arrow.TimestampType); ok && ts.Unit != arrow.Millisecond {
+			fields[i].Type = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: ts.TimeZone}
+			changed = true
+		}
+	}
+	if !changed {
+		return s
+	}
+	md := s.Metadata()
+	return arrow.NewSchema(fields, &md)
 }
 
 func (s *sqlServer) ClosePreparedStatement(ctx context.Context, req flightsql.ActionClosePreparedStatementRequest) error {

@@ -68,5 +68,3 @@ func Admin() *governance.Principal {
 func Analyst() *governance.Principal {
 	return &governance.Principal{User: "analyst", Roles: []string{"analyst"}, Attrs: map[string]string{"region": "EUROPE"}}
 }
-
-

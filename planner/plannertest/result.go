@@ -107,6 +107,10 @@ func FromReader(rdr array.RecordReader) (*Result, error) {
 			for i, c := range cols {
 				if c.IsValid(r) {
 					s := strings.Clone(c.Value(r))
+					if res.Kinds[i] == KindBool {
+						// boolean::text is 'true', but PostgreSQL outputs booleans as t/f.
+						s = s[:1]
+					}
 					row[i] = &s
 				}
 			}

@@ -137,7 +137,9 @@ func pushIntoJoin(j *logical.Join, preds []expr.Expr) logical.Node {
 	leftIDs := logical.IDSet(j.Left.Columns())
 	rightIDs := logical.IDSet(j.Right.Columns())
 
-	// A filter that rejects NULLs of the outer join's nullable side makes it an inner join.
+	// A filter that rejects NULLs of an outer join's nullable side removes the rows that side
+	// pads: a LEFT or RIGHT join becomes inner; a FULL join keeps only the other side's
+	// padded rows, so rejecting the right side's NULLs leaves a RIGHT join and vice versa.
 	for _, p := range preds {
 		switch {
 		case kind == expr.LeftJoin && rejectsNulls(p, rightIDs):
@@ -145,9 +147,9 @@ func pushIntoJoin(j *logical.Join, preds []expr.Expr) logical.Node {
 		case kind == expr.RightJoin && rejectsNulls(p, leftIDs):
 			kind = expr.InnerJoin
 		case kind == expr.FullJoin && rejectsNulls(p, rightIDs):
-			kind = expr.LeftJoin
-		case kind == expr.FullJoin && rejectsNulls(p, leftIDs):
 			kind = expr.RightJoin
+		case kind == expr.FullJoin && rejectsNulls(p, leftIDs):
+			kind = expr.LeftJoin
 		}
 	}
 
