@@ -23,7 +23,9 @@ type CacheOptions struct {
 }
 
 // DefaultCacheOptions returns the documented defaults.
-func DefaultCacheOptions() CacheOptions { return CacheOptions{TTL: 5 * time.Minute, MaxBytes: 32 << 20} }
+func DefaultCacheOptions() CacheOptions {
+	return CacheOptions{TTL: 5 * time.Minute, MaxBytes: 32 << 20}
+}
 
 // ObjectSchema is what a source says an object's columns are.
 type ObjectSchema struct {

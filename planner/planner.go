@@ -337,4 +337,3 @@ func (p *Planner) ExplainText(ctx context.Context, req Request) (string, error) 
 	}
 	return strings.Join(plan.Physical.Explain(nil), "\n"), nil
 }
-

@@ -34,36 +34,36 @@ type Schema struct {
 }
 
 type node struct {
-	types       []string
-	properties  map[string]*node
-	propOrder   []string
-	required    []string
-	additional  *node // nil: anything allowed
+	types        []string
+	properties   map[string]*node
+	propOrder    []string
+	required     []string
+	additional   *node // nil: anything allowed
 	noAdditional bool  // additionalProperties: false
-	items       *node
-	enum        []any
-	hasConst    bool
-	constVal    any
-	pattern     *regexp.Regexp
-	minLength   *int
-	maxLength   *int
-	minimum     *float64
-	maximum     *float64
-	exclMinimum *float64
-	exclMaximum *float64
-	minItems    *int
-	maxItems    *int
-	uniqueItems bool
-	format      string
-	ref         string
-	allOf       []*node
-	anyOf       []*node
-	oneOf       []*node
-	not         *node
-	ifNode      *node
-	thenNode    *node
-	elseNode    *node
-	always      *bool // the boolean schemas true and false
+	items        *node
+	enum         []any
+	hasConst     bool
+	constVal     any
+	pattern      *regexp.Regexp
+	minLength    *int
+	maxLength    *int
+	minimum      *float64
+	maximum      *float64
+	exclMinimum  *float64
+	exclMaximum  *float64
+	minItems     *int
+	maxItems     *int
+	uniqueItems  bool
+	format       string
+	ref          string
+	allOf        []*node
+	anyOf        []*node
+	oneOf        []*node
+	not          *node
+	ifNode       *node
+	thenNode     *node
+	elseNode     *node
+	always       *bool // the boolean schemas true and false
 }
 
 var annotations = map[string]bool{
