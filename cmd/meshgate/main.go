@@ -31,6 +31,9 @@ func commands() map[string]command {
 	for name, c := range governanceCommands() {
 		cmds[name] = c
 	}
+	for name, c := range benchCommands() {
+		cmds[name] = c
+	}
 	return cmds
 }
 
