@@ -18,6 +18,9 @@ import (
 
 const (
 	authorizationHeader = "authorization"
+	// impersonateHeader names the user a granted service principal runs the call as; the
+	// audit records both (DESIGN.md §4).
+	impersonateHeader = "x-meshgate-impersonate"
 	handshakeMethod     = "/arrow.flight.protocol.FlightService/Handshake"
 )
 
@@ -50,6 +53,19 @@ var errMissingCredentials = errs.New(errs.KindUnauthenticated,
 // clients that skipped the handshake stop sending their password (and paying for bcrypt) on
 // every call.
 func (s *Server) credentials(ctx context.Context, md metadata.MD) (p *governance.Principal, issued string, err error) {
+	if p, issued, err = s.authenticate(ctx, md); err != nil {
+		return nil, "", err
+	}
+	if target := firstHeader(md, impersonateHeader); target != "" && target != p.User {
+		if p, err = s.ids.Impersonate(p, target); err != nil {
+			return nil, "", err
+		}
+	}
+	return p, issued, nil
+}
+
+// authenticate checks the authorization header and returns the caller it names.
+func (s *Server) authenticate(ctx context.Context, md metadata.MD) (p *governance.Principal, issued string, err error) {
 	vals := md.Get(authorizationHeader)
 	if len(vals) == 0 || strings.TrimSpace(vals[0]) == "" {
 		return nil, "", errMissingCredentials
@@ -146,8 +162,10 @@ func (s *Server) handshake(stream flight.FlightService_HandshakeServer) error {
 		p   *governance.Principal
 		err error
 	)
+	// The token is always the caller's own: impersonation is asked for on each call, so a
+	// token never stands for another user without naming its impersonator.
 	if len(md.Get(authorizationHeader)) > 0 {
-		p, _, err = s.credentials(ctx, md)
+		p, _, err = s.authenticate(ctx, md)
 	} else {
 		p, err = s.payloadCredentials(ctx, stream)
 	}

@@ -39,6 +39,8 @@ type testNode struct {
 	extraBootstrap func(c *catalog.Catalog, tpchDir string) error
 	// logs receives the node's log output. Default: discarded.
 	logs io.Writer
+	// extraUsers are configured besides the demo users.
+	extraUsers []governance.User
 }
 
 // startDemoNode runs the demo mesh in-process on free ports until the test ends.
@@ -65,7 +67,7 @@ func startTestNode(t *testing.T, opts testNode) (*node, string) {
 	cfg.Node.DataDir = dir
 	cfg.Node.FlightAddr = "127.0.0.1:0"
 	cfg.Node.HTTPAddr = "127.0.0.1:0"
-	cfg.Users = users
+	cfg.Users = append(users, opts.extraUsers...)
 	n, err := startNode(ctx, nodeSetup{
 		cfg: cfg, policies: policies, logger: slog.New(slog.NewTextHandler(opts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		bootstrap: func(c *catalog.Catalog) error {
