@@ -21,7 +21,7 @@ const (
 	// impersonateHeader names the user a granted service principal runs the call as; the
 	// audit records both (DESIGN.md §4).
 	impersonateHeader = "x-meshgate-impersonate"
-	handshakeMethod     = "/arrow.flight.protocol.FlightService/Handshake"
+	handshakeMethod   = "/arrow.flight.protocol.FlightService/Handshake"
 )
 
 type principalKey struct{}
