@@ -41,8 +41,8 @@ type Scan struct {
 	Cols    []Column
 	// Pushed lists, for EXPLAIN, what pushdown handed to the source ("filter: …").
 	Pushed []string
-	// Governed is set when the dataset has row filters or masks: EXPLAIN shows it, and
-	// federation never merges a governed scan with another handle through a join.
+	// Governed is set when the dataset has row filters or masks: EXPLAIN shows it, and a
+	// join merges a governed scan with another handle only on a leakproof condition.
 	Governed bool
 }
 
@@ -192,6 +192,40 @@ func (j *Join) Describe() string {
 		return j.Kind.String() + " Join"
 	}
 	return fmt.Sprintf("%s Join on %s", j.Kind, j.On)
+}
+
+// MarkJoin outputs every row of Left once, followed by a boolean mark column (MarkID): true
+// if Cond is true for some pair of the row with a Right row satisfying On, else NULL if Cond
+// is NULL for some such pair, else false. A nil On accepts every pair; a nil Cond makes the
+// mark whether any pair satisfies On. EXISTS, IN, ANY and ALL subqueries used as values
+// (select list, CASE, under OR or NOT) bind to it; for IN, Cond is the equality, whose NULLs
+// give IN's three-valued result.
+type MarkJoin struct {
+	Left, Right Node
+	On          expr.Expr
+	Cond        expr.Expr
+	MarkID      expr.ColumnID
+	MarkName    string
+}
+
+func (j *MarkJoin) Columns() []Column {
+	return append(append([]Column(nil), j.Left.Columns()...), Column{ID: j.MarkID, Name: j.MarkName, Type: expr.Bool, Nullable: true})
+}
+func (j *MarkJoin) Children() []Node { return []Node{j.Left, j.Right} }
+func (j *MarkJoin) WithChildren(ch []Node) Node {
+	cp := *j
+	cp.Left, cp.Right = ch[0], ch[1]
+	return &cp
+}
+func (j *MarkJoin) Describe() string {
+	d := fmt.Sprintf("Mark Join #%d", j.MarkID)
+	if j.On != nil {
+		d += " on " + j.On.String()
+	}
+	if j.Cond != nil {
+		d += " mark " + j.Cond.String()
+	}
+	return d
 }
 
 // Sort orders its input.

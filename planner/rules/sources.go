@@ -193,7 +193,15 @@ func pushFilterIntoScan(f *logical.Filter) logical.Node {
 func pushJoinIntoScan(j *logical.Join) logical.Node {
 	l, okL := j.Left.(*logical.Scan)
 	r, okR := j.Right.(*logical.Scan)
-	if !okL || !okR || l.Governed || r.Governed {
+	if !okL || !okR {
+		return j
+	}
+	// A governed scan is a join input here only when its governance lies in the join itself
+	// (a row filter's subquery, decorrelated into a semi join below the barrier) or was pruned
+	// away (no masked column used). The source may evaluate the join condition before the
+	// row filter in its WHERE clause, so only a condition that can neither fail nor leak is
+	// handed over.
+	if (l.Governed || r.Governed) && j.On != nil && !expr.IsLeakproof(j.On) {
 		return j
 	}
 	same, ok := l.Handle.(connectors.SameSource)
