@@ -23,6 +23,8 @@ func runDemo(ctx context.Context, args []string) error {
 	sf := fs.Float64("sf", 0.05, "TPC-H scale factor of the generated data")
 	flightAddr := fs.String("flight-addr", "127.0.0.1:32010", "Flight SQL listen address")
 	httpAddr := fs.String("http-addr", "127.0.0.1:8088", "HTTP listen address (/healthz, /metrics)")
+	gossipAddr := fs.String("gossip-addr", "127.0.0.1:0", "cluster gossip listen address (port 0: any free port; off: no cluster)")
+	join := fs.String("join", "", "comma-separated gossip addresses of cluster members to join")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +54,10 @@ func runDemo(ctx context.Context, args []string) error {
 	cfg.Node.DataDir = *dataDir
 	cfg.Node.FlightAddr = *flightAddr
 	cfg.Node.HTTPAddr = *httpAddr
+	cfg.Node.GossipAddr = *gossipAddr
+	if *join != "" {
+		cfg.Node.Join = strings.Split(*join, ",")
+	}
 	cfg.Users = users
 	n, err := startNode(ctx, nodeSetup{
 		cfg:       cfg,

@@ -41,6 +41,9 @@ type testNode struct {
 	logs io.Writer
 	// extraUsers are configured besides the demo users.
 	extraUsers []governance.User
+	// name and join set the node's cluster name and the members it joins.
+	name string
+	join []string
 }
 
 // startDemoNode runs the demo mesh in-process on free ports until the test ends.
@@ -67,6 +70,8 @@ func startTestNode(t *testing.T, opts testNode) (*node, string) {
 	cfg.Node.DataDir = dir
 	cfg.Node.FlightAddr = "127.0.0.1:0"
 	cfg.Node.HTTPAddr = "127.0.0.1:0"
+	cfg.Node.GossipAddr = "127.0.0.1:0"
+	cfg.Node.Name, cfg.Node.Join = opts.name, opts.join
 	cfg.Users = append(users, opts.extraUsers...)
 	n, err := startNode(ctx, nodeSetup{
 		cfg: cfg, policies: policies, logger: slog.New(slog.NewTextHandler(opts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

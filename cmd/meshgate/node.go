@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/meshgate/meshgate/catalog"
+	"github.com/meshgate/meshgate/cluster"
 	"github.com/meshgate/meshgate/connectors"
 	"github.com/meshgate/meshgate/connectors/files"
 	"github.com/meshgate/meshgate/connectors/mysql"
@@ -25,6 +26,7 @@ import (
 	"github.com/meshgate/meshgate/flight"
 	"github.com/meshgate/meshgate/governance"
 	"github.com/meshgate/meshgate/internal/config"
+	"github.com/meshgate/meshgate/internal/version"
 	"github.com/meshgate/meshgate/planner"
 	"github.com/meshgate/meshgate/planner/bind"
 )
@@ -56,6 +58,8 @@ type node struct {
 	// audit records queries and changes; nil only in tests that opt out.
 	audit    *governance.AuditLog
 	policyDB *governance.PolicyStore
+	// cluster is the node's gossip membership; nil when gossip is off.
+	cluster *cluster.Cluster
 }
 
 // startGovernance opens the audit log and the policy store (seeded with the configured
@@ -170,7 +174,36 @@ func startNode(ctx context.Context, s nodeSetup) (*node, error) {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(n.registry, promhttp.HandlerOpts{}))
 		n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	}
+	if err := n.startCluster(cfg); err != nil {
+		return nil, err
+	}
 	return n, nil
+}
+
+// startCluster joins the cluster (unless gossip is off), announcing the addresses clients
+// reach this node on, and registers mesh.nodes.
+func (n *node) startCluster(cfg config.Config) error {
+	if cfg.Node.GossipAddr == "" || cfg.Node.GossipAddr == "off" {
+		return nil
+	}
+	flightAddr := cfg.Node.AdvertiseAddr
+	if flightAddr == "" {
+		flightAddr = n.flightAddr
+	}
+	httpAddr := n.httpAddr()
+	if host, _, err := net.SplitHostPort(httpAddr); err == nil && (host == "" || net.ParseIP(host).IsUnspecified()) {
+		httpAddr = "" // listening on every interface: no single address to announce
+	}
+	c, err := cluster.Start(cluster.Options{
+		NodeName: cfg.Node.Name, BindAddr: cfg.Node.GossipAddr, Join: cfg.Node.Join,
+		FlightAddr: flightAddr, HTTPAddr: httpAddr, Version: version.Version, Logger: n.logger,
+	})
+	if err != nil {
+		return err
+	}
+	n.cluster = c
+	n.catalog.RegisterSystemTable(c.NodesTable())
+	return nil
 }
 
 // httpAddr is the HTTP listen address actually bound.
@@ -201,6 +234,9 @@ func (n *node) run(ctx context.Context) error {
 		})
 	}
 	err := g.Wait()
+	if n.cluster != nil {
+		_ = n.cluster.Leave(2 * time.Second)
+	}
 	_ = n.catalog.Close()
 	if n.audit != nil {
 		_ = n.audit.Close()

@@ -19,6 +19,7 @@ func runServe(ctx context.Context, args []string) error {
 	path := fs.String("config", "meshgate.yaml", "node configuration file")
 	flightAddr := fs.String("flight-addr", "", "Flight SQL listen address (overrides node.flight_addr)")
 	httpAddr := fs.String("http-addr", "", "HTTP listen address (overrides node.http_addr)")
+	gossipAddr := fs.String("gossip-addr", "", "cluster gossip listen address (overrides node.gossip_addr)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,6 +32,9 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if *httpAddr != "" {
 		cfg.Node.HTTPAddr = *httpAddr
+	}
+	if *gossipAddr != "" {
+		cfg.Node.GossipAddr = *gossipAddr
 	}
 	base := filepath.Dir(*path)
 	var policies []*governance.Policy

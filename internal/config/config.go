@@ -47,6 +47,13 @@ type Node struct {
 	TLSKeyFile  string `yaml:"tls_key_file"`
 	// Catalog is the Flight SQL catalog name of the mesh. Default "mesh".
 	Catalog string `yaml:"catalog"`
+	// Name names the node in the cluster; unique. Default: host name and gossip address.
+	Name string `yaml:"name"`
+	// GossipAddr is the cluster membership (memberlist) listen address, TCP and UDP; port 0
+	// picks a free port; "off" runs the node outside any cluster. Default "127.0.0.1:7946".
+	GossipAddr string `yaml:"gossip_addr"`
+	// Join lists gossip addresses of members to join at start. Default: none (a new cluster).
+	Join []string `yaml:"join"`
 }
 
 // Query are per-query limits.
@@ -122,7 +129,7 @@ func ParseByteSize(s string) (int64, error) {
 // Default returns the documented defaults.
 func Default() Config {
 	return Config{
-		Node:       Node{DataDir: "./data", FlightAddr: "127.0.0.1:32010", HTTPAddr: "127.0.0.1:8088", Catalog: "mesh"},
+		Node:       Node{DataDir: "./data", FlightAddr: "127.0.0.1:32010", HTTPAddr: "127.0.0.1:8088", Catalog: "mesh", GossipAddr: "127.0.0.1:7946"},
 		Query:      Query{MaxMemory: 2 << 30},
 		Auth:       Auth{TokenTTL: 12 * time.Hour},
 		Governance: Governance{AuditSync: true, AuditFailClosed: true},
