@@ -3,6 +3,8 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"fmt"
 	"net"
 	"strconv"
 	"time"
@@ -39,7 +41,7 @@ func (f *factory) Open(_ context.Context, cfg connectors.SourceConfig) (connecto
 	if err != nil {
 		return nil, errs.New(errs.KindInvalidArgument, "source %s: the connection options are not valid; check option %s or the host/port/database/user options", name, OptionDSN)
 	}
-	db := sql.OpenDB(connector)
+	db := sql.OpenDB(timeoutConnector{Connector: connector, timeout: dcfg.Timeout})
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -50,6 +52,27 @@ func (f *factory) Open(_ context.Context, cfg connectors.SourceConfig) (connecto
 		dialect: sqlgen.MySQL(),
 		breaker: breaker.New(name, breaker.Options{Failures: f.opts.BreakerFailures, Cooldown: f.opts.BreakerCooldown, Now: f.opts.Now}),
 	}, nil
+}
+
+// timeoutConnector bounds a whole connection attempt (dial, TLS, handshake and
+// authentication) by the connect timeout: the driver's own Timeout covers only the dial, so
+// a server that accepts connections and never answers would hold a query until its caller
+// gave up.
+type timeoutConnector struct {
+	driver.Connector
+	timeout time.Duration
+}
+
+func (c timeoutConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil && ctx.Err() == context.DeadlineExceeded {
+		// Keep the deadline visible to the error classification (no answer within the
+		// connect timeout) even when the driver reports it as a broken connection.
+		return nil, fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+	}
+	return conn, err
 }
 
 // driverConfig turns the source options into a driver configuration. Errors name the option,

@@ -53,7 +53,10 @@ type reader struct {
 var _ array.RecordReader = (*reader)(nil)
 
 func newReader(ctx context.Context, cfg readerConfig) *reader {
-	r := &reader{readerConfig: cfg, ctx: ctx, reserve: min(cfg.batchRows, 1024)}
+	// The first batch reserves little: a pushed aggregate or a selective filter returns a
+	// handful of rows, and builders grow by doubling when more come. A full batch makes the
+	// next ones reserve the whole batch size.
+	r := &reader{readerConfig: cfg, ctx: ctx, reserve: min(cfg.batchRows, 16)}
 	r.refs.Store(1)
 	return r
 }

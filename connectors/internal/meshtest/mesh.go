@@ -15,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 
 	"github.com/meshgate/meshgate/catalog"
@@ -35,6 +36,9 @@ type Options struct {
 	// Logs, when set, receives the catalog's and the planner's log output (tests that check
 	// no secret is ever logged). Default: discarded.
 	Logs io.Writer
+	// Alloc is the planner's base allocator (a checked allocator in tests that assert no
+	// Arrow memory leaks). Default: Go allocator.
+	Alloc memory.Allocator
 }
 
 // Mesh is a catalog and a planner over it, as one node runs them, with no governance
@@ -61,6 +65,7 @@ func New(t testing.TB, opts Options) *Mesh {
 	m := &Mesh{Catalog: cat, policies: governance.NewPolicySet(nil, []byte("meshtest mask key")), logger: logger}
 	m.Planner = planner.New(planner.Options{
 		Catalog: cat, Policies: func() bind.Policies { return m.policies }, Partitions: opts.Partitions, Logger: logger,
+		Alloc: opts.Alloc,
 	})
 	return m
 }

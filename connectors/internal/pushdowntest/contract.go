@@ -13,6 +13,8 @@ import (
 type Dataset struct {
 	Table  Table
 	Object string
+	// Format is the meshgate.format property (files only).
+	Format string
 	// Options become meshgate.option.<name> custom properties (split_column, splits).
 	Options map[string]string
 }
@@ -30,6 +32,9 @@ func Contract(t testing.TB, domain, product, source string, datasets ...Dataset)
 		obj := catalog.SchemaObject{Name: ds.Table.Name, PhysicalType: "table", CustomProperties: []catalog.CustomProperty{
 			{Property: catalog.PropSource, Value: source}, {Property: catalog.PropObject, Value: ds.Object},
 		}}
+		if ds.Format != "" {
+			obj.CustomProperties = append(obj.CustomProperties, catalog.CustomProperty{Property: catalog.PropFormat, Value: ds.Format})
+		}
 		for k, v := range ds.Options {
 			obj.CustomProperties = append(obj.CustomProperties, catalog.CustomProperty{Property: "meshgate.option." + k, Value: v})
 		}
