@@ -10,7 +10,7 @@ TESTFLAGS ?= -timeout 30m
 
 export CGO_ENABLED := 1
 
-.PHONY: all build run test test-go lint services bench clean
+.PHONY: all build run test test-go test-python test-jdbc lint services bench clean
 
 all: build
 
@@ -21,11 +21,24 @@ build:
 run: build
 	./$(BIN) demo
 
-## test: the whole test suite.
-test: test-go
+## test: the whole test suite: Go, then the Python and JDBC client suites against a demo node.
+test: test-go test-python test-jdbc
 
 test-go:
 	$(GO) test $(TESTFLAGS) $(PKGS)
+
+## test-python: pytest with the pinned ADBC/pyarrow/pandas/polars stack in clients/python/.venv.
+## Skips with the reason when python3 (3.11+) or venv support is missing, unless
+## MESHGATE_REQUIRE_SERVICES=1. PYTEST_ARGS are passed to pytest.
+test-python: build
+	MESHGATE_BIN=$(abspath $(BIN)) clients/python/run.sh -q $(PYTEST_ARGS)
+
+## test-jdbc: the Maven suite once per Flight SQL JDBC driver (JDBC_DRIVERS, pom.xml profiles).
+## Skips with the reason when Java, Maven or a driver is unavailable, unless
+## MESHGATE_REQUIRE_SERVICES=1.
+JDBC_DRIVERS ?= 18.3 19.0
+test-jdbc: build
+	MESHGATE_BIN=$(abspath $(BIN)) JDBC_DRIVERS="$(JDBC_DRIVERS)" clients/jdbc-tests/run.sh
 
 ## lint: gofmt and go vet.
 lint:
@@ -41,4 +54,4 @@ bench: build
 	./$(BIN) bench tpch --sf 1
 
 clean:
-	rm -rf bin .meshgate-demo
+	rm -rf bin .meshgate-demo clients/python/.venv clients/jdbc-tests/target

@@ -149,21 +149,53 @@ func columnsWithMetadata(t TableInfo) *arrow.Schema {
 		return arrow.NewSchema(nil, nil)
 	}
 	fields := plainSchema(t.Columns).Fields()
-	for i, f := range fields {
-		b := flightsql.NewColumnMetadataBuilder()
-		b.CatalogName(t.Catalog).SchemaName(t.Schema).TableName(t.Name).TypeName(baseTypeName(f.Type))
-		if prec, scale, ok := precisionScale(f.Type); ok {
-			b.Precision(prec).Scale(scale)
-		}
-		b.IsAutoIncrement(false).IsCaseSensitive(isText(f.Type)).IsReadOnly(true).IsSearchable(true)
-		if remarks, ok := f.Metadata.GetValue(ColumnDescriptionKey); ok && remarks != "" {
-			b.Remarks(remarks)
-		}
-		keys, values := f.Metadata.Keys(), f.Metadata.Values()
-		md := b.Metadata()
-		fields[i].Metadata = arrow.NewMetadata(append(slices.Clone(keys), md.Keys()...), append(slices.Clone(values), md.Values()...))
+	for i := range fields {
+		fields[i] = withColumnMetadata(fields[i], func(b *flightsql.ColumnMetadataBuilder) {
+			b.CatalogName(t.Catalog).SchemaName(t.Schema).TableName(t.Name)
+		})
 	}
 	return arrow.NewSchema(fields, nil)
+}
+
+// resultSchema is the dataset schema of a query as FlightInfo, GetSchema and prepared
+// statements announce it: plain encodings, each field annotated with its SQL type name,
+// precision and scale. The JDBC driver builds ResultSetMetaData from these annotations only
+// (getPrecision and getScale are 0 without them, and BI tools size decimal columns by them).
+// The record batches themselves carry the plain schema without the annotations.
+func resultSchema(s *arrow.Schema) *arrow.Schema {
+	plain := plainSchema(s)
+	fields := plain.Fields()
+	for i := range fields {
+		fields[i] = withColumnMetadata(fields[i], nil)
+	}
+	md := plain.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+// withColumnMetadata adds the Flight SQL column metadata to f; keys f already has win. more
+// sets the table's names when the column belongs to one.
+func withColumnMetadata(f arrow.Field, more func(*flightsql.ColumnMetadataBuilder)) arrow.Field {
+	b := flightsql.NewColumnMetadataBuilder()
+	if more != nil {
+		more(b)
+	}
+	b.TypeName(baseTypeName(f.Type))
+	if prec, scale, ok := precisionScale(f.Type); ok {
+		b.Precision(prec).Scale(scale)
+	}
+	b.IsAutoIncrement(false).IsCaseSensitive(isText(f.Type)).IsReadOnly(true).IsSearchable(true)
+	if remarks, ok := f.Metadata.GetValue(ColumnDescriptionKey); ok && remarks != "" {
+		b.Remarks(remarks)
+	}
+	keys, values := slices.Clone(f.Metadata.Keys()), slices.Clone(f.Metadata.Values())
+	md := b.Metadata()
+	for i, k := range md.Keys() {
+		if f.Metadata.FindKey(k) < 0 {
+			keys, values = append(keys, k), append(values, md.Values()[i])
+		}
+	}
+	f.Metadata = arrow.NewMetadata(keys, values)
+	return f
 }
 
 // baseTypeName is the SQL type name without modifiers, as JDBC's TYPE_NAME expects.

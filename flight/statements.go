@@ -89,7 +89,7 @@ func (s *sqlServer) statementInfo(ctx context.Context, sql string, desc *flight.
 	if n := q.ParamSchema().NumFields(); n > 0 {
 		return nil, errs.New(errs.KindInvalidArgument, "the statement has %d parameter(s): prepare it and bind values before executing", n)
 	}
-	return s.ticketInfo(desc, plainSchema(q.Schema()), ticketClaims{
+	return s.ticketInfo(desc, resultSchema(q.Schema()), ticketClaims{
 		QueryID: sess.QueryID, User: p.User, SQL: sql,
 		Catalog: sess.Catalog, Schema: sess.Schema, Application: sess.Application,
 	})
@@ -112,7 +112,7 @@ func (s *sqlServer) statementSchema(ctx context.Context, sql string) (*flight.Sc
 	if err != nil {
 		return nil, err
 	}
-	return &flight.SchemaResult{Schema: flight.SerializeSchema(plainSchema(q.Schema()), s.srv.mem)}, nil
+	return &flight.SchemaResult{Schema: flight.SerializeSchema(resultSchema(q.Schema()), s.srv.mem)}, nil
 }
 
 func (s *sqlServer) GetFlightInfoStatement(ctx context.Context, cmd flightsql.StatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
@@ -177,7 +177,7 @@ func (s *sqlServer) CreatePreparedStatement(ctx context.Context, req flightsql.A
 	}
 	st := &preparedStatement{
 		user: p.User, sql: req.GetQuery(), session: sess,
-		datasetSchema: plainSchema(q.Schema()), paramSchema: q.ParamSchema(), warnings: q.Warnings(),
+		datasetSchema: resultSchema(q.Schema()), paramSchema: q.ParamSchema(), warnings: q.Warnings(),
 	}
 	handle, err := s.srv.prepared.add(st)
 	if err != nil {

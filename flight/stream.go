@@ -118,7 +118,8 @@ func (s *Server) execute(stream flight.FlightService_DoGetServer, p *governance.
 	if err := stream.SetHeader(md); err != nil {
 		return err
 	}
-	schema := plainSchema(rdr.Schema())
+	// The stream announces the same annotated schema as the FlightInfo.
+	schema := resultSchema(rdr.Schema())
 	wopts := append([]ipc.Option{ipc.WithSchema(schema), ipc.WithAllocator(s.mem)}, compression...)
 	w := flight.NewRecordWriter(counted, wopts...)
 	for rdr.Next() {

@@ -46,7 +46,9 @@ class QueryTest {
 
   @Test
   void statementExecuteQuery() throws SQLException {
-    assertEquals(List.of(List.of("15000")), query("SELECT count(*) FROM sales.orders"));
+    String orders = Meshgate.scalar(conn, "SELECT count(*) FROM sales.orders");
+    assertTrue(Long.parseLong(orders) > 10_000, orders);
+    assertEquals(List.of(List.of(orders)), query("SELECT count(*) FROM \"sales\".orders"));
     assertEquals(List.of(List.of("25")), query("SELECT count(*) FROM \"mesh\".\"customers\".\"nation\""));
     try (Statement st = conn.createStatement()) {
       assertTrue(st.execute("SELECT r_name FROM customers.region ORDER BY r_regionkey"), "a SELECT is a query, not an update");
@@ -63,8 +65,11 @@ class QueryTest {
       st.setQueryTimeout(60);
       assertEquals(3, Meshgate.rows(st.executeQuery("SELECT o_orderkey FROM sales.orders")).size());
     }
+    long lineitems = Long.parseLong(Meshgate.scalar(conn, "SELECT count(*) FROM sales.lineitem"));
+    assertTrue(lineitems > 100_000, "lineitem has " + lineitems + " rows");
     try (Statement st = conn.createStatement()) {
-      assertEquals(60175, Meshgate.rows(st.executeQuery("SELECT * FROM sales.lineitem")).size());
+      // Several record batches, each within the message size limit, read to the end.
+      assertEquals(lineitems, Meshgate.rows(st.executeQuery("SELECT * FROM sales.lineitem")).size());
     }
   }
 
@@ -114,6 +119,20 @@ class QueryTest {
     try (PreparedStatement ps = conn.prepareStatement("SELECT count(*) FROM customers.customer WHERE c_nationkey = ?")) {
       ps.setNull(1, Types.BIGINT);
       assertEquals(List.of(List.of("0")), Meshgate.rows(ps.executeQuery()));
+    }
+  }
+
+  /**
+   * An empty result reads as no rows. (Drivers 15.0.0 to 19.0.0 report each column twice in the
+   * metadata of an empty result, apache/arrow-java#44; the first columns are the right ones.)
+   */
+  @Test
+  void emptyResult() throws SQLException {
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT r_regionkey, r_name FROM customers.region WHERE r_regionkey < 0")) {
+      assertFalse(rs.next());
+      assertEquals("r_regionkey", rs.getMetaData().getColumnLabel(1));
+      assertEquals("r_name", rs.getMetaData().getColumnLabel(2));
     }
   }
 
