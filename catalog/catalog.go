@@ -688,3 +688,6 @@ func validName(s string) bool {
 	}
 	return true
 }
+
+// DataDir is the node's data directory the catalog was opened with.
+func (c *Catalog) DataDir() string { return c.opts.DataDir }

@@ -144,15 +144,6 @@ func customValue(props []CustomProperty, name string) string {
 	return ""
 }
 
-// ParseContract decodes an ODCS v3 YAML or JSON document.
-func ParseContract(data []byte) (*Contract, error) {
-	var c Contract
-	if err := yaml.Unmarshal(data, &c); err != nil {
-		return nil, errs.Wrap(errs.KindInvalidArgument, err, "contract is not valid YAML")
-	}
-	return &c, nil
-}
-
 // Owner returns the username of the team member with role owner, if any.
 func (c *Contract) Owner() string {
 	for _, m := range c.Team {

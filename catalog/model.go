@@ -14,6 +14,8 @@ type Domain struct {
 	Name        string   `json:"name" yaml:"name"`
 	Description string   `json:"description,omitempty" yaml:"description"`
 	Owners      []string `json:"owners" yaml:"owners"` // users or group:NAME
+	// Rules are the domain's own registration rules, checked on top of the global ones.
+	Rules *Rules `json:"rules,omitempty" yaml:"rules"`
 }
 
 // Source is one connection a domain registered. Option values may be secret references

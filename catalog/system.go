@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -127,8 +128,14 @@ func (c *Catalog) catalogSystemTables() []SystemTable {
 				Col("status", expr.String, "draft, active, deprecated or retired"), Col("owner", expr.String, ""),
 				Col("description", expr.String, ""), Col("tags", expr.String, "comma-separated"), Col("sla", expr.String, "declared service levels"),
 				Col("datasets", expr.String, "comma-separated dataset names"),
+				Col("quality", expr.String, "last quality check: passed, failed or error, and how many rules passed"),
+				Col("quality_checked_at", expr.TimestampTZ, "when the last quality check ran"),
+				Col("data_updated_at", expr.TimestampTZ, "newest value of the freshness column at the last check"),
+				Col("fresh", expr.Bool, "whether the data meets the freshness SLA (NULL: unknown)"),
+				Col("sunset", expr.TimestampTZ, "when a deprecated version is retired"),
 			},
 			Build: func(_ context.Context, b *array.RecordBuilder) error {
+				now := time.Now()
 				for _, p := range c.Products() {
 					var sla, dss []string
 					for _, s := range p.SLA {
@@ -139,6 +146,37 @@ func (c *Catalog) catalogSystemTables() []SystemTable {
 					}
 					appendStrings(b, 0, p.Domain, p.Name, p.Version, p.Status, p.Owner, p.Description,
 						strings.Join(p.Tags, ","), strings.Join(sla, ", "), strings.Join(dss, ","))
+					qb := b.Field(9).(*array.StringBuilder)
+					checked := b.Field(10).(*array.TimestampBuilder)
+					updated := b.Field(11).(*array.TimestampBuilder)
+					fresh := b.Field(12).(*array.BooleanBuilder)
+					if q := p.Quality; q != nil {
+						qb.Append(q.Status() + " (" + q.Summary() + ")")
+						appendTime(checked, q.CheckedAt)
+						var newest time.Time
+						for _, t := range q.DataUpdatedAt {
+							if t.After(newest) {
+								newest = t
+							}
+						}
+						appendTime(updated, newest)
+						if limit, ok := p.FreshnessLimit(); ok && !newest.IsZero() {
+							// The oldest dataset decides: every dataset must be fresh.
+							ok := true
+							for _, t := range q.DataUpdatedAt {
+								ok = ok && now.Sub(t) <= limit
+							}
+							fresh.Append(ok)
+						} else {
+							fresh.AppendNull()
+						}
+					} else {
+						qb.AppendNull()
+						checked.AppendNull()
+						updated.AppendNull()
+						fresh.AppendNull()
+					}
+					appendTime(b.Field(13).(*array.TimestampBuilder), p.Sunset)
 				}
 				return nil
 			},
@@ -225,6 +263,20 @@ func IsSecretOption(name string) bool {
 		}
 	}
 	return false
+}
+
+func appendTime(b *array.TimestampBuilder, t time.Time) {
+	if t.IsZero() {
+		b.AppendNull()
+		return
+	}
+	unit := b.Type().(*arrow.TimestampType).Unit
+	v, err := arrow.TimestampFromTime(t, unit)
+	if err != nil {
+		b.AppendNull()
+		return
+	}
+	b.Append(v)
 }
 
 func appendStrings(b *array.RecordBuilder, from int, vals ...string) {
