@@ -68,7 +68,8 @@ func ParseDocument(data []byte) (*Document, error) {
 			off := int64(-1)
 			switch {
 			case errors.As(err, &se):
-				off = se.Offset
+				off = max(se.Offset-1, 0) // Offset counts the offending byte
+
 			case errors.As(err, &te):
 				off = te.Offset
 			}
