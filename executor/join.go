@@ -31,6 +31,20 @@ type HashJoinOptions struct {
 	Residual Predicate
 	// ResidualText is the residual's text for EXPLAIN.
 	ResidualText string
+	// Mark, for a Mark join, is evaluated on the joined pairs that pass the keys and the
+	// residual: the mark is true if it is true for some pair, else NULL if it is NULL for
+	// some pair, else false. Nil: the mark is whether any pair matched.
+	Mark     Predicate
+	MarkText string
+	// MarkName names the mark column (the last output column of a Mark join).
+	MarkName string
+	// SingleMatch, for a Left join, fails the query when a probe row matches more than one
+	// build row (a scalar subquery returning several rows for one outer row).
+	SingleMatch bool
+	// NullAware, for a Mark join with one key and no residual or Mark, gives IN's NULL
+	// semantics: an unmatched row's mark is NULL when the build side is not empty and
+	// either the row's key or some build key is NULL.
+	NullAware bool
 }
 
 // HashJoin joins its left input (the probe side, streamed per partition) with its right
@@ -53,7 +67,7 @@ var _ Plan = (*HashJoin)(nil)
 
 func NewHashJoin(left, right Plan, opts HashJoinOptions) (*HashJoin, error) {
 	switch opts.Kind {
-	case expr.InnerJoin, expr.LeftJoin, expr.RightJoin, expr.FullJoin, expr.SemiJoin, expr.AntiJoin, expr.NullAwareAntiJoin:
+	case expr.InnerJoin, expr.LeftJoin, expr.RightJoin, expr.FullJoin, expr.SemiJoin, expr.AntiJoin, expr.NullAwareAntiJoin, expr.MarkJoin:
 	default:
 		return nil, internalf("HashJoin cannot run a %s join; use NestedLoopJoin", opts.Kind)
 	}
@@ -77,13 +91,19 @@ func NewHashJoin(left, right Plan, opts HashJoinOptions) (*HashJoin, error) {
 	if opts.Kind == expr.NullAwareAntiJoin && (len(opts.Keys) != 1 || opts.Residual != nil) {
 		return nil, errs.NotSupportedf("NOT IN with several columns or an extra condition; rewrite it as NOT EXISTS")
 	}
-	schema, joined := joinSchemas(ls, rs, opts.Kind)
+	if opts.NullAware && (opts.Kind != expr.MarkJoin || len(opts.Keys) != 1 || opts.Residual != nil || opts.Mark != nil) {
+		return nil, internalf("a null-aware mark join needs exactly one key and no residual")
+	}
+	if (opts.Mark != nil || opts.MarkName != "") && opts.Kind != expr.MarkJoin {
+		return nil, internalf("a %s join has no mark", opts.Kind)
+	}
+	schema, joined := joinSchemas(ls, rs, opts.Kind, opts.MarkName)
 	return &HashJoin{left: left, right: right, opts: opts, schema: schema, joined: joined}, nil
 }
 
 // joinSchemas returns the output schema of a join kind and the left+right schema residuals
 // see. Columns of a side that outer joins pad with NULLs become nullable.
-func joinSchemas(ls, rs *arrow.Schema, kind expr.JoinKind) (out, joined *arrow.Schema) {
+func joinSchemas(ls, rs *arrow.Schema, kind expr.JoinKind, markName string) (out, joined *arrow.Schema) {
 	fields := make([]arrow.Field, 0, ls.NumFields()+rs.NumFields())
 	for _, f := range ls.Fields() {
 		f.Nullable = f.Nullable || kind == expr.RightJoin || kind == expr.FullJoin
@@ -94,6 +114,10 @@ func joinSchemas(ls, rs *arrow.Schema, kind expr.JoinKind) (out, joined *arrow.S
 		fields = append(fields, f)
 	}
 	joined = arrow.NewSchema(fields, nil)
+	if kind == expr.MarkJoin {
+		out := append(append([]arrow.Field(nil), fields[:ls.NumFields()]...), arrow.Field{Name: markName, Type: arrow.FixedWidthTypes.Boolean, Nullable: true})
+		return arrow.NewSchema(out, nil), joined
+	}
 	if !kind.OutputsRight() {
 		return arrow.NewSchema(fields[:ls.NumFields()], nil), joined
 	}
@@ -112,6 +136,12 @@ func (j *HashJoin) Describe() (string, string) {
 	d := j.opts.Kind.String() + " on " + strings.Join(on, " AND ")
 	if j.opts.Residual != nil {
 		d += " filter " + j.opts.ResidualText
+	}
+	if j.opts.Mark != nil {
+		d += " mark " + j.opts.MarkText
+	}
+	if j.opts.NullAware {
+		d += " (null-aware)"
 	}
 	return "HashJoin", d
 }
@@ -132,6 +162,7 @@ func (j *HashJoin) Execute(ctx context.Context, tc *TaskContext, p int) (Stream,
 	})
 	return newProbeStream(ctx, tc, in, shared, probeConfig{
 		kind: j.opts.Kind, leftKeys: leftKeys(j.opts.Keys), residual: j.opts.Residual,
+		mark: j.opts.Mark, nullAware: j.opts.NullAware, singleMatch: j.opts.SingleMatch,
 		schema: j.schema, joined: j.joined, left: j.left.Schema(), right: j.right.Schema(),
 	}), nil
 }
@@ -160,6 +191,12 @@ type NestedLoopJoinOptions struct {
 	// every pair (cross join). NULL counts as false.
 	On     Predicate
 	OnText string
+	// Mark and MarkName are as in HashJoinOptions, for a Mark join.
+	Mark     Predicate
+	MarkText string
+	MarkName string
+	// SingleMatch is as in HashJoinOptions.
+	SingleMatch bool
 }
 
 // NestedLoopJoin joins without equi-keys: the right input is materialized once (it should
@@ -178,11 +215,14 @@ func NewNestedLoopJoin(left, right Plan, opts NestedLoopJoinOptions) (*NestedLoo
 	switch opts.Kind {
 	case expr.CrossJoin:
 		opts.Kind = expr.InnerJoin
-	case expr.InnerJoin, expr.LeftJoin, expr.RightJoin, expr.FullJoin, expr.SemiJoin, expr.AntiJoin:
+	case expr.InnerJoin, expr.LeftJoin, expr.RightJoin, expr.FullJoin, expr.SemiJoin, expr.AntiJoin, expr.MarkJoin:
 	default:
 		return nil, errs.NotSupportedf("%s join without an equality condition", opts.Kind)
 	}
-	schema, joined := joinSchemas(left.Schema(), right.Schema(), opts.Kind)
+	if opts.Mark != nil && opts.Kind != expr.MarkJoin {
+		return nil, internalf("a %s join has no mark", opts.Kind)
+	}
+	schema, joined := joinSchemas(left.Schema(), right.Schema(), opts.Kind, opts.MarkName)
 	return &NestedLoopJoin{left: left, right: right, opts: opts, schema: schema, joined: joined}, nil
 }
 
@@ -190,10 +230,14 @@ func (j *NestedLoopJoin) Schema() *arrow.Schema { return j.schema }
 func (j *NestedLoopJoin) Partitions() int       { return j.left.Partitions() }
 func (j *NestedLoopJoin) Children() []Plan      { return []Plan{j.left, j.right} }
 func (j *NestedLoopJoin) Describe() (string, string) {
-	if j.opts.On == nil {
-		return "NestedLoopJoin", j.opts.Kind.String()
+	d := j.opts.Kind.String()
+	if j.opts.On != nil {
+		d += " on " + j.opts.OnText
 	}
-	return "NestedLoopJoin", j.opts.Kind.String() + " on " + j.opts.OnText
+	if j.opts.Mark != nil {
+		d += " mark " + j.opts.MarkText
+	}
+	return "NestedLoopJoin", d
 }
 
 func (j *NestedLoopJoin) Execute(ctx context.Context, tc *TaskContext, p int) (Stream, error) {
@@ -211,7 +255,7 @@ func (j *NestedLoopJoin) Execute(ctx context.Context, tc *TaskContext, p int) (S
 		return b
 	})
 	return newProbeStream(ctx, tc, in, shared, probeConfig{
-		kind: j.opts.Kind, residual: j.opts.On, schema: j.schema, joined: j.joined,
+		kind: j.opts.Kind, residual: j.opts.On, mark: j.opts.Mark, singleMatch: j.opts.SingleMatch, schema: j.schema, joined: j.joined,
 		left: j.left.Schema(), right: j.right.Schema(),
 	}), nil
 }
@@ -447,6 +491,9 @@ type probeConfig struct {
 	kind           expr.JoinKind
 	leftKeys       []int
 	residual       Predicate
+	mark           Predicate
+	nullAware      bool
+	singleMatch    bool
 	schema, joined *arrow.Schema
 	left, right    *arrow.Schema
 }
@@ -469,6 +516,7 @@ type probeStream struct {
 	nullRows []bool
 	eqs      []func(i, j int) bool
 	matched  []bool
+	unknown  []bool // Mark joins: some pair's mark condition was NULL
 	row      int
 	cand     int32
 	inDone   bool
@@ -484,7 +532,7 @@ func newProbeStream(ctx context.Context, tc *TaskContext, in Stream, b *buildSid
 
 func (s *probeStream) semiLike() bool {
 	k := s.cfg.kind
-	return k == expr.SemiJoin || k == expr.AntiJoin || k == expr.NullAwareAntiJoin
+	return k == expr.SemiJoin || k == expr.AntiJoin || k == expr.NullAwareAntiJoin || k == expr.MarkJoin
 }
 
 func (s *probeStream) Next() (arrow.RecordBatch, error) {
@@ -565,6 +613,10 @@ func (s *probeStream) startBatch(b arrow.RecordBatch) {
 	n := int(b.NumRows())
 	s.row, s.cand = 0, chainStart
 	s.matched = make([]bool, n)
+	s.unknown = nil
+	if s.cfg.mark != nil {
+		s.unknown = make([]bool, n)
+	}
 	s.nullRows = nil
 	if !s.side.hashed {
 		return
@@ -590,7 +642,7 @@ func (s *probeStream) hashPairs(n int) (pi, bi []int32) {
 	side := s.side
 	slots := side.slots.s
 	mask := int32(len(slots) - 1)
-	stopAtFirst := s.semiLike() && s.cfg.residual == nil
+	stopAtFirst := s.semiLike() && s.cfg.residual == nil && s.cfg.mark == nil
 	hashIsKey := side.hashIsKey
 	for s.row < n && len(pi) < limit {
 		r := s.row
@@ -642,7 +694,7 @@ func (s *probeStream) keysEqual(r, c int) bool {
 func (s *probeStream) crossPairs(n int) (pi, bi []int32) {
 	limit := s.tc.batchRows()
 	m := int32(s.side.batch.NumRows())
-	stopAtFirst := s.semiLike() && s.cfg.residual == nil
+	stopAtFirst := s.semiLike() && s.cfg.residual == nil && s.cfg.mark == nil
 	for s.row < n && len(pi) < limit {
 		if s.cand == chainStart {
 			s.cand = 0
@@ -667,7 +719,7 @@ func (s *probeStream) crossPairs(n int) (pi, bi []int32) {
 // joinPairs applies the residual to candidate pairs, records matches and emits the joined
 // rows of kinds that output them.
 func (s *probeStream) joinPairs(pi, bi []int32) error {
-	needJoined := s.cfg.residual != nil || s.cfg.kind.OutputsRight()
+	needJoined := s.cfg.residual != nil || s.cfg.mark != nil || s.cfg.kind.OutputsRight()
 	var joined arrow.RecordBatch
 	if needJoined {
 		var err error
@@ -693,7 +745,7 @@ func (s *probeStream) joinPairs(pi, bi []int32) error {
 				kpi[k], kbi[k] = pi[r], bi[r]
 			}
 			pi, bi = kpi, kbi
-			if s.cfg.kind.OutputsRight() && len(keep) > 0 {
+			if (s.cfg.kind.OutputsRight() || s.cfg.mark != nil) && len(keep) > 0 {
 				filtered, err := takeBatch(s.tc.Alloc, joined, keep)
 				joined.Release()
 				if err != nil {
@@ -703,7 +755,23 @@ func (s *probeStream) joinPairs(pi, bi []int32) error {
 			}
 		}
 	}
+	if s.cfg.mark != nil {
+		if len(pi) > 0 {
+			if err := s.markPairs(joined, pi); err != nil {
+				joined.Release()
+				return err
+			}
+		}
+		joined.Release()
+		return nil
+	}
 	for k, r := range pi {
+		if s.cfg.singleMatch && s.matched[r] {
+			if joined != nil {
+				joined.Release()
+			}
+			return invalidf("more than one row returned by a subquery used as an expression")
+		}
 		s.matched[r] = true
 		if s.cfg.kind == expr.RightJoin || s.cfg.kind == expr.FullJoin {
 			s.side.markMatched(bi[k])
@@ -722,6 +790,37 @@ func (s *probeStream) joinPairs(pi, bi []int32) error {
 		joined = relabeled
 	}
 	s.out = append(s.out, joined)
+	return nil
+}
+
+// markPairs evaluates a Mark join's condition on the joined pairs (probe rows pi) and
+// records, per probe row, whether it was true for some pair or NULL for some pair.
+func (s *probeStream) markPairs(joined arrow.RecordBatch, pi []int32) error {
+	m, err := s.cfg.mark.Eval(s.tc.Alloc, joined)
+	if err != nil {
+		return err
+	}
+	defer m.Release()
+	if m.Len() != len(pi) {
+		return internalf("a mark condition returned %d values for %d rows", m.Len(), len(pi))
+	}
+	switch b := m.(type) {
+	case *array.Null:
+		for _, r := range pi {
+			s.unknown[r] = true
+		}
+	case *array.Boolean:
+		for k, r := range pi {
+			switch {
+			case b.IsNull(k):
+				s.unknown[r] = true
+			case b.Value(k):
+				s.matched[r] = true
+			}
+		}
+	default:
+		return internalf("a mark condition returned %s, not boolean", m.DataType())
+	}
 	return nil
 }
 
@@ -761,6 +860,9 @@ func (s *probeStream) joinedBatch(pi, bi []int32) (arrow.RecordBatch, error) {
 // endBatch emits the probe rows a kind keeps by match status, once all pairs of the batch
 // were seen.
 func (s *probeStream) endBatch() error {
+	if s.cfg.kind == expr.MarkJoin {
+		return s.endMarkBatch()
+	}
 	var want bool
 	switch s.cfg.kind {
 	case expr.LeftJoin, expr.FullJoin, expr.AntiJoin:
@@ -796,6 +898,35 @@ func (s *probeStream) endBatch() error {
 		}
 	}
 	s.out = append(s.out, makeBatch(s.cfg.schema, left, len(rows)))
+	return nil
+}
+
+// endMarkBatch emits every probe row of the batch with its mark.
+func (s *probeStream) endMarkBatch() error {
+	n := int(s.batch.NumRows())
+	bld := array.NewBooleanBuilder(s.tc.Alloc)
+	defer bld.Release()
+	bld.Reserve(n)
+	buildRows := s.side.batch.NumRows()
+	for r := range n {
+		switch {
+		case s.matched[r]:
+			bld.UnsafeAppend(true)
+		case s.unknown != nil && s.unknown[r]:
+			bld.UnsafeAppendBoolToBitmap(false)
+		case s.cfg.nullAware && buildRows > 0 && (s.side.nullKey || (s.nullRows != nil && s.nullRows[r])):
+			bld.UnsafeAppendBoolToBitmap(false)
+		default:
+			bld.UnsafeAppend(false)
+		}
+	}
+	cols := make([]arrow.Array, 0, s.batch.NumCols()+1)
+	for _, c := range s.batch.Columns() {
+		c.Retain()
+		cols = append(cols, c)
+	}
+	cols = append(cols, bld.NewArray())
+	s.out = append(s.out, makeBatch(s.cfg.schema, cols, n))
 	return nil
 }
 

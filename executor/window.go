@@ -113,7 +113,7 @@ var rankFuncs = map[string]arrow.DataType{
 
 var windowAggs = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true,
-	"stddev_samp": true, "stddev_pop": true, "var_samp": true, "var_pop": true,
+	"stddev_samp": true, "stddev_pop": true, "var_samp": true, "var_pop": true, "string_agg": true,
 }
 
 func NewWindow(input Plan, opts WindowOptions) (*Window, error) {
@@ -952,8 +952,90 @@ func newFrameState(d *windowData, fn windowFn, args []arrow.Array, use []bool) (
 		rowEncoder{keys: []SortColumn{{Column: 0}}}.encode(rec, enc)
 		rec.Release()
 		return &minMaxFrame{arg: args[0], keys: enc, isMin: fn.spec.Func == "min", best: -1, out: make([]int32, d.n)}, nil
+	case "string_agg":
+		_, isStr := args[0].(*array.String)
+		_, isBin := args[0].(*array.Binary)
+		if !(isStr || isBin) || len(args) != 2 {
+			return nil, errs.NotSupportedf("%s as a window function for type %s", label, args[0].DataType())
+		}
+		return &stringAggFrame{vals: bytesAt(args[0]), delims: bytesAt(args[1]), rtype: fn.result,
+			out: make([][]byte, d.n), valid: make([]bool, d.n)}, nil
 	}
 	return nil, errs.NotSupportedf("%s as a window function", label)
+}
+
+// bytesAt returns the i-th value of a string or binary array (nil for NULL, or for a
+// NULL-typed array).
+func bytesAt(a arrow.Array) func(i int) []byte {
+	switch x := a.(type) {
+	case *array.String:
+		return func(i int) []byte {
+			if x.IsNull(i) {
+				return nil
+			}
+			return []byte(x.Value(i))
+		}
+	case *array.Binary:
+		return func(i int) []byte {
+			if x.IsNull(i) {
+				return nil
+			}
+			return x.Value(i)
+		}
+	}
+	return func(int) []byte { return nil }
+}
+
+// stringAggFrame concatenates the frame's values, each after the previous one with its own
+// row's delimiter (a NULL delimiter is empty), as string_agg does. It is not invertible.
+type stringAggFrame struct {
+	vals, delims func(i int) []byte
+	rtype        arrow.DataType
+	buf          []byte
+	n            int
+	out          [][]byte
+	valid        []bool
+}
+
+func (f *stringAggFrame) invertible() bool { return false }
+func (f *stringAggFrame) reset()           { f.buf, f.n = f.buf[:0], 0 }
+func (f *stringAggFrame) add(r int) {
+	if f.n > 0 {
+		f.buf = append(f.buf, f.delims(r)...)
+	}
+	f.buf = append(f.buf, f.vals(r)...)
+	f.n++
+}
+func (f *stringAggFrame) remove(int) {}
+func (f *stringAggFrame) result(out int) error {
+	if f.n > 0 {
+		f.out[out], f.valid[out] = append([]byte(nil), f.buf...), true
+	}
+	return nil
+}
+func (f *stringAggFrame) build(a memory.Allocator) (arrow.Array, error) {
+	if f.rtype.ID() == arrow.BINARY {
+		b := array.NewBinaryBuilder(a, arrow.BinaryTypes.Binary)
+		defer b.Release()
+		for i, v := range f.out {
+			if f.valid[i] {
+				b.Append(v)
+			} else {
+				b.AppendNull()
+			}
+		}
+		return b.NewArray(), nil
+	}
+	b := array.NewStringBuilder(a)
+	defer b.Release()
+	for i, v := range f.out {
+		if f.valid[i] {
+			b.BinaryBuilder.Append(v)
+		} else {
+			b.AppendNull()
+		}
+	}
+	return b.NewArray(), nil
 }
 
 type countFrame struct {

@@ -64,6 +64,8 @@ func lineage(plan logical.Node) []ColumnUse {
 			markRead(x.Pred)
 		case *logical.Join:
 			markRead(x.On)
+		case *logical.MarkJoin:
+			markRead(x.On, x.Cond)
 		case *logical.Aggregate:
 			for _, g := range x.Groups {
 				derive(g.ID, g.Expr)

@@ -41,3 +41,19 @@ func Queries() map[int]string {
 	}
 	return out
 }
+
+// orderKeys are the result columns each ordered query sorts by, in ORDER BY order. Q6, Q14,
+// Q17 and Q19 return one row and are absent.
+var orderKeys = map[int][]int{
+	1: {0, 1}, 2: {0, 2, 1, 3}, 3: {1, 2}, 4: {0}, 5: {1}, 7: {0, 1, 2}, 8: {0}, 9: {0, 1},
+	10: {2}, 11: {1}, 12: {0}, 13: {1, 0}, 15: {0}, 16: {3, 0, 1, 2}, 18: {4, 3}, 20: {0},
+	21: {1, 0}, 22: {0},
+}
+
+// OrderKeys returns the result column positions query n orders by, in ORDER BY order, and
+// whether its result is ordered at all. Rows tied on these columns may come in any order, so
+// comparisons of two engines' answers must accept any order among ties.
+func OrderKeys(n int) ([]int, bool) {
+	k, ok := orderKeys[n]
+	return k, ok
+}

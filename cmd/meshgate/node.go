@@ -21,6 +21,7 @@ import (
 	"github.com/meshgate/meshgate/cluster"
 	"github.com/meshgate/meshgate/connectors"
 	"github.com/meshgate/meshgate/connectors/files"
+	"github.com/meshgate/meshgate/connectors/flightsql"
 	"github.com/meshgate/meshgate/connectors/mysql"
 	"github.com/meshgate/meshgate/connectors/postgres"
 	"github.com/meshgate/meshgate/flight"
@@ -102,9 +103,10 @@ func (n *node) startGovernance(cfg config.Config, seed []*governance.Policy) err
 // connectorRegistry lists the source types this build supports.
 func connectorRegistry() connectors.Registry {
 	return connectors.Registry{
-		"files":    files.NewFactory(files.Options{}),
-		"postgres": postgres.NewFactory(postgres.Options{}),
-		"mysql":    mysql.NewFactory(mysql.Options{}),
+		"files":     files.NewFactory(files.Options{}),
+		"postgres":  postgres.NewFactory(postgres.Options{}),
+		"mysql":     mysql.NewFactory(mysql.Options{}),
+		"flightsql": flightsql.NewFactory(flightsql.Options{}),
 	}
 }
 

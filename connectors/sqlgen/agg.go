@@ -64,6 +64,14 @@ func (r *renderer) aggregate(a *expr.AggCall) (string, Caps, bool) {
 		case t.ID() == arrow.FLOAT64 && arrow.TypeEqual(a.Type, expr.Float64):
 			s, ok := r.aggCall("avg", a.Distinct, a.Filter, valueArg(CapValue))
 			return s, CapAll, ok
+		case expr.IsDecimal(t) && r.d.GatewayDecimalAvg:
+			_, sc, _ := expr.DecimalOf(t)
+			name, ok := r.d.TypeName(a.Type)
+			if !ok || !arrow.TypeEqual(a.Type, expr.Decimal(38, max(sc, 6))) {
+				return "", 0, false
+			}
+			s, ok := r.aggCall("avg", a.Distinct, a.Filter, valueArg(CapValue))
+			return "CAST(" + s + " AS " + name + ")", CapAll, ok
 		case expr.IsDecimal(t):
 			return r.exactAvg(a, valueArg(CapValue))
 		}

@@ -30,6 +30,14 @@ type Dialect struct {
 	// LimitArg, when set, spells the bound LIMIT count (sources whose LIMIT takes only a
 	// bare placeholder); default BindParam with bigint.
 	LimitArg func(ph string) string
+	// LimitLiteral: the LIMIT count is written as an integer literal (sources that accept
+	// only a constant LIMIT, such as meshgate). The count is the planner's int64, never text
+	// from a query, so nothing can be injected through it.
+	LimitLiteral bool
+	// GatewayDecimalAvg: avg over a decimal gives the gateway's result (decimal(38,
+	// max(s,6)), rounded half away from zero) natively, as on a meshgate; otherwise it is
+	// rendered as exact integer arithmetic over sum and count.
+	GatewayDecimalAvg bool
 	// TypeName spells t as a CAST target; false if the dialect has no exact equivalent.
 	TypeName func(t arrow.DataType) (string, bool)
 	// OrderCollate, when set, is put on every text operand of an ordering operation (<, >,

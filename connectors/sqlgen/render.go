@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -133,6 +134,9 @@ func (r *renderer) bind(a Arg) (string, bool) {
 
 // bindLimit binds a LIMIT count.
 func (r *renderer) bindLimit(n int64) (string, bool) {
+	if r.d.LimitLiteral {
+		return strconv.FormatInt(n, 10), true
+	}
 	if r.d.LimitArg == nil {
 		return r.bind(Arg{Type: expr.Int64, Value: n})
 	}

@@ -61,6 +61,11 @@ func cmpPrimsFor(t arrow.DataType) (cmpPrims, error) {
 		return cmpPrims{lt: bytesLtPrim, eq: bytesEqPrim}, nil
 	case arrow.BOOL:
 		return cmpPrims{lt: boolLtPrim, eq: boolEqPrim}, nil
+	case arrow.NULL:
+		// NULL = NULL (both of type unknown): every value is NULL, so the comparison is too;
+		// the result bits are never read.
+		none := func(a, b vec, n int, out []byte) {}
+		return cmpPrims{lt: none, eq: none}, nil
 	}
 	return cmpPrims{}, errs.NotSupportedf("comparing values of type %s", expr.SQLTypeName(t))
 }
@@ -129,7 +134,9 @@ func distinctKernel(negated bool, t arrow.DataType) (kernel, error) {
 				_, av = boolBitsValidity(a.arr, n)
 			}
 			for i := range out {
-				if av == nil {
+				if a.isNullScalar() {
+					out[i] = 0xFF
+				} else if av == nil {
 					out[i] = 0
 				} else {
 					out[i] = ^av[i]
@@ -171,6 +178,9 @@ func distinctKernel(negated bool, t arrow.DataType) (kernel, error) {
 func boolBitsValidity(a arrow.Array, n int) ([]byte, []byte) {
 	if a.NullN() == 0 {
 		return nil, nil
+	}
+	if a.DataType().ID() == arrow.NULL {
+		return nil, make([]byte, (n+7)/8)
 	}
 	vb, voff := bitsOf(a)
 	nb := (n + 7) / 8

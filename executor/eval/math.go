@@ -242,11 +242,15 @@ func roundKernel(trunc bool, t, rt arrow.DataType, withDigits bool) (kernel, err
 		}), nil
 	case arrow.DECIMAL128:
 		d := t.(*arrow.Decimal128Type)
+		p := d.Precision
+		if rd, ok := rt.(*arrow.Decimal128Type); ok {
+			p = rd.Precision // the planner allows a carry into one more digit
+		}
 		return binaryFixed(rt, decOf, i32Of, func(x decNum, n int32) (decNum, error) {
 			if n >= d.Scale {
 				return x, nil
 			}
-			return decRoundTo(x, d.Scale, n, d.Scale, d.Precision, trunc)
+			return decRoundTo(x, d.Scale, n, d.Scale, p, trunc)
 		}), nil
 	}
 	return nil, errs.NotSupportedf("round(%s, integer)", expr.SQLTypeName(t))

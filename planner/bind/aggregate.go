@@ -51,6 +51,10 @@ func (b *blockBinder) bindAggregateCall(x *parse.FuncCall, f *expr.Function, cl 
 		}
 		call.OrderBy = append(call.OrderBy, sortKey(e, o))
 	}
+	if !orderSensitiveAggregates[call.Func] {
+		// min(x ORDER BY y), count(… ORDER BY …): the order cannot change the result.
+		call.OrderBy = nil
+	}
 	// The same aggregate written twice (SELECT sum(x) … HAVING sum(x) > 0) is computed once.
 	key := call.String()
 	for _, a := range b.aggs {
@@ -234,6 +238,8 @@ func walkParse(e parse.Expr, f func(parse.Expr) bool) {
 		kids = []parse.Expr{x.Arg, x.Pattern, x.Escape}
 	case *parse.InList:
 		kids = append([]parse.Expr{x.Arg}, x.List...)
+	case *parse.RowExpr:
+		kids = x.Elems
 	case *parse.InSubquery:
 		kids = []parse.Expr{x.Arg}
 	case *parse.Quantified:
@@ -303,3 +309,7 @@ func (g *groupRewriter) ungrouped(e expr.Expr) (*expr.ColumnRef, bool) {
 	})
 	return bad, bad != nil
 }
+
+// orderSensitiveAggregates are the aggregates whose result depends on the order of their
+// input rows; ORDER BY inside any other aggregate is accepted and ignored.
+var orderSensitiveAggregates = map[string]bool{"string_agg": true, "array_agg": true}

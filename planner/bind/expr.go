@@ -125,13 +125,22 @@ func (b *blockBinder) bindExpr(e parse.Expr, cl clause) (expr.Expr, error) {
 	case *parse.ScalarSubquery:
 		return b.bindScalarSubquery(x, cl)
 	case *parse.Exists:
-		return nil, b.notSupported(x.Pos, "EXISTS outside a top-level WHERE condition")
+		return b.bindMarkSubquery(nil, x.Query, "", false, cl, x.Pos)
 	case *parse.InSubquery:
-		return nil, b.notSupported(x.Pos, "IN (subquery) outside a top-level WHERE condition")
+		m, err := b.bindMarkSubquery(x.Arg, x.Query, "=", false, cl, x.Pos)
+		if err != nil || !x.Not {
+			return m, err
+		}
+		return b.call(x.Pos, expr.FnNot, m)
 	case *parse.Quantified:
-		return nil, b.notSupported(x.Pos, "%s %s (...) outside a top-level WHERE condition", x.Op, x.Kind)
+		if x.Query == nil {
+			return b.bindQuantifiedArray(x, cl)
+		}
+		return b.bindMarkSubquery(x.Arg, x.Query, x.Op, x.Kind == parse.QuantAll, cl, x.Pos)
 	case *parse.ArrayLit:
 		return nil, b.notSupported(x.Pos, "array constructors")
+	case *parse.RowExpr:
+		return nil, b.notSupported(x.Pos, "row constructors outside comparisons and IN")
 	}
 	return nil, b.notSupported(e.Position(), "expression %T", e)
 }
@@ -167,6 +176,9 @@ func (b *blockBinder) bindBinary(x *parse.BinaryOp, cl clause) (expr.Expr, error
 	fn, ok := binaryFuncs[x.Op]
 	if !ok {
 		return nil, b.notSupported(x.Pos, "operator %s", x.Op)
+	}
+	if row, ok := x.Left.(*parse.RowExpr); ok {
+		return b.bindRowComparison(x.Op, row, x.Right, cl, x.Pos)
 	}
 	l, r, err := b.bindPair(x.Left, x.Right, cl)
 	if err != nil {
@@ -298,6 +310,25 @@ func (b *blockBinder) bindLike(x *parse.Like, cl clause) (expr.Expr, error) {
 }
 
 func (b *blockBinder) bindInList(x *parse.InList, cl clause) (expr.Expr, error) {
+	if row, ok := x.Arg.(*parse.RowExpr); ok {
+		// (a, b) IN ((1, 2), (3, 4)) is (a, b) = (1, 2) OR (a, b) = (3, 4).
+		var out expr.Expr
+		for _, item := range x.List {
+			eq, err := b.bindRowComparison("=", row, item, cl, x.Pos)
+			if err != nil {
+				return nil, err
+			}
+			if out == nil {
+				out = eq
+			} else if out, err = b.call(x.Pos, expr.FnOr, out, eq); err != nil {
+				return nil, err
+			}
+		}
+		if x.Not {
+			return b.call(x.Pos, expr.FnNot, out)
+		}
+		return out, nil
+	}
 	arg, err := b.bindExpr(x.Arg, cl)
 	if err != nil {
 		return nil, err
@@ -474,6 +505,11 @@ func (b *blockBinder) bindFunc(x *parse.FuncCall, cl clause) (expr.Expr, error) 
 		if err != nil {
 			return nil, err
 		}
+		if (f.Name == "concat" || f.Name == "concat_ws") && e.DataType().ID() == arrow.BOOL {
+			// concat formats its arguments with their output functions: a boolean is t or
+			// f there, unlike CAST(b AS text), which gives true or false.
+			e = &expr.Case{Whens: []expr.When{{Cond: e, Result: expr.StringLit("t")}, {Cond: &expr.Call{Func: expr.FnNot, Args: []expr.Expr{e}, Type: expr.Bool}, Result: expr.StringLit("f")}}, Else: expr.NullOf(expr.String), Type: expr.String}
+		}
 		args[i] = e
 	}
 	return b.call(x.Pos, f.Name, args...)
@@ -518,4 +554,74 @@ func (b *blockBinder) bindPrincipalFunc(x *parse.FuncCall, name string, cl claus
 		return expr.StringLit(v), nil
 	}
 	return expr.NullOf(expr.String), nil
+}
+
+// bindRowComparison binds `(l1, l2, …) op (r1, r2, …)` the way PostgreSQL compares rows:
+// = and <> pairwise (AND, OR); < <= > >= lexicographically, deciding at the first pair that
+// is not equal, where a NULL pair makes the result NULL.
+func (b *blockBinder) bindRowComparison(op string, left *parse.RowExpr, rightAST parse.Expr, cl clause, pos int) (expr.Expr, error) {
+	right, ok := rightAST.(*parse.RowExpr)
+	if !ok {
+		return nil, b.notSupported(pos, "comparing a row constructor with a value that is not one")
+	}
+	if len(left.Elems) != len(right.Elems) {
+		return nil, b.invalid(pos, "unequal number of entries in row expressions")
+	}
+	fn, ok := comparisonFuncs[op]
+	if !ok {
+		return nil, b.notSupported(pos, "operator %s on row constructors", op)
+	}
+	n := len(left.Elems)
+	ls, rs := make([]expr.Expr, n), make([]expr.Expr, n)
+	for i := range n {
+		var err error
+		if ls[i], rs[i], err = b.bindPair(left.Elems[i], right.Elems[i], cl); err != nil {
+			return nil, err
+		}
+	}
+	cmp := func(f string, i int) (expr.Expr, error) { return b.call(pos, f, ls[i], rs[i]) }
+	switch fn {
+	case expr.FnEq, expr.FnNotEq:
+		join := expr.FnAnd
+		if fn == expr.FnNotEq {
+			join = expr.FnOr
+		}
+		var out expr.Expr
+		for i := range n {
+			c, err := cmp(fn, i)
+			if err != nil {
+				return nil, err
+			}
+			if out == nil {
+				out = c
+			} else if out, err = b.call(pos, join, out, c); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	// (a1, a2) < (b1, b2) is a1 < b1 OR (a1 = b1 AND a2 < b2); the last pair uses op itself
+	// (<= includes equality), the earlier ones its strict form.
+	strict := map[string]string{expr.FnLt: expr.FnLt, expr.FnLtEq: expr.FnLt, expr.FnGt: expr.FnGt, expr.FnGtEq: expr.FnGt}[fn]
+	out, err := cmp(fn, n-1)
+	if err != nil {
+		return nil, err
+	}
+	for i := n - 2; i >= 0; i-- {
+		s, err := cmp(strict, i)
+		if err != nil {
+			return nil, err
+		}
+		eq, err := cmp(expr.FnEq, i)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = b.call(pos, expr.FnAnd, eq, out); err != nil {
+			return nil, err
+		}
+		if out, err = b.call(pos, expr.FnOr, s, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

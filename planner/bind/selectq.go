@@ -53,9 +53,6 @@ func (b *blockBinder) sibling() *blockBinder { return b.qb.newBlock(b.outer, b.c
 func (b *blockBinder) child() *blockBinder { return b.qb.newBlock(b.scope, b.ctes) }
 
 func (b *blockBinder) bindSelect(q *parse.Select) (logical.Node, []string, error) {
-	if len(q.DistinctOn) > 0 {
-		return nil, nil, b.notSupported(q.Pos, "SELECT DISTINCT ON")
-	}
 	if err := b.bindFromAndWhere(q); err != nil {
 		return nil, nil, err
 	}
@@ -103,11 +100,22 @@ func (b *blockBinder) bindSelect(q *parse.Select) (logical.Node, []string, error
 	if err != nil {
 		return nil, nil, err
 	}
+	// DISTINCT ON keys bind like ORDER BY keys (output names, ordinals or expressions).
+	onItems := make([]parse.OrderItem, len(q.DistinctOn))
+	for i, e := range q.DistinctOn {
+		onItems[i] = parse.OrderItem{Expr: e}
+	}
+	distinctOn, err := b.bindOrderBy(onItems, items, sel)
+	if err != nil {
+		return nil, nil, err
+	}
 
 	if b.aggregating {
-		if err := b.buildAggregate(groups, inputIDs, sel, &having, order); err != nil {
+		all := append(append([]orderSpec(nil), order...), distinctOn...)
+		if err := b.buildAggregate(groups, inputIDs, sel, &having, all); err != nil {
 			return nil, nil, err
 		}
+		order, distinctOn = all[:len(order)], all[len(order):]
 	}
 	if having != nil {
 		b.cur = &logical.Filter{Input: b.cur, Pred: having}
@@ -139,9 +147,34 @@ func (b *blockBinder) bindSelect(q *parse.Select) (logical.Node, []string, error
 		hidden++
 		keys = append(keys, sortKey(&expr.ColumnRef{ID: ne.ID, Name: ne.Name, Type: ne.Expr.DataType()}, o.item))
 	}
+	var onKeys []expr.Expr
+	for _, o := range distinctOn {
+		if o.output >= 0 {
+			onKeys = append(onKeys, &expr.ColumnRef{ID: proj[o.output].ID, Name: proj[o.output].Name, Type: proj[o.output].Expr.DataType()})
+			continue
+		}
+		ne := b.named(o.e, "?distinct?", seen)
+		proj = append(proj, ne)
+		hidden++
+		onKeys = append(onKeys, &expr.ColumnRef{ID: ne.ID, Name: ne.Name, Type: ne.Expr.DataType()})
+	}
 	b.cur = &logical.Project{Input: b.cur, Exprs: proj}
 	if q.Distinct {
 		b.cur, keys = b.distinct(b.cur, keys)
+	}
+	if len(onKeys) > 0 {
+		// DISTINCT ON keeps the first row of each group of equal keys in ORDER BY order:
+		// number the rows of each group in that order and keep number 1.
+		rn := b.qb.newID()
+		b.cur = &logical.Window{Input: b.cur, Funcs: []logical.WindowFunc{{ID: rn, Name: "?row?", Func: "row_number", PartitionBy: onKeys, OrderBy: keys, Type: expr.Int64}}}
+		first, err := b.call(q.Pos, expr.FnEq, &expr.ColumnRef{ID: rn, Name: "?row?", Type: expr.Int64}, expr.Int64Lit(1))
+		if err != nil {
+			return nil, nil, err
+		}
+		b.cur = &logical.Filter{Input: b.cur, Pred: first}
+		if hidden == 0 {
+			hidden = -1 // drop the row number below
+		}
 	}
 	if len(keys) > 0 {
 		b.cur = &logical.Sort{Input: b.cur, Keys: keys}
@@ -149,7 +182,7 @@ func (b *blockBinder) bindSelect(q *parse.Select) (logical.Node, []string, error
 	if err := b.applyLimit(q); err != nil {
 		return nil, nil, err
 	}
-	if hidden > 0 {
+	if hidden != 0 {
 		visible := b.cur.Columns()[:len(items)]
 		exprs := make([]expr.NamedExpr, len(visible))
 		for i, c := range visible {

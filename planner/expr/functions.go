@@ -554,6 +554,12 @@ func roundLike(args []Expr) ([]arrow.DataType, arrow.DataType, error) {
 		rt := Decimal(min(p-s+1, MaxDecimalPrecision), 0)
 		return params, rt, nil
 	}
+	if IsDecimal(t) {
+		// Rounding can carry into a new leading digit (99.99 to 100.0): one more digit of
+		// precision, as the scale stays.
+		p, s, _ := DecimalOf(t)
+		return params, Decimal(min(p+1, MaxDecimalPrecision), s), nil
+	}
 	return params, t, nil
 }
 
@@ -748,7 +754,11 @@ func dateTrunc(args []Expr) ([]arrow.DataType, arrow.DataType, error) {
 	}
 	t := args[1].DataType()
 	switch {
-	case t.ID() == arrow.DATE32, isUntypedString(args[1]):
+	case t.ID() == arrow.DATE32:
+		// As in PostgreSQL, a date truncates as timestamp with time zone (midnight in the
+		// session's zone).
+		return []arrow.DataType{String, TimestampTZ}, TimestampTZ, nil
+	case isUntypedString(args[1]):
 		return []arrow.DataType{String, Timestamp}, Timestamp, nil
 	case t.ID() == arrow.TIMESTAMP:
 		return []arrow.DataType{String, t}, t, nil

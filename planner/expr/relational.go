@@ -86,13 +86,17 @@ const (
 	// NullAwareAntiJoin is NOT IN: a left row is kept only if it matches no right row, its key
 	// is not NULL, and the right side has no NULL key (else the predicate is NULL, not true).
 	NullAwareAntiJoin
+	// MarkJoin outputs every left row once with a boolean mark column: true if some right
+	// row matches, NULL if none does but some comparison was NULL (IN, ANY and ALL
+	// subqueries), false otherwise. It decorrelates EXISTS and IN used as values.
+	MarkJoin
 )
 
-var joinKindNames = [...]string{"INNER", "LEFT", "RIGHT", "FULL", "CROSS", "SEMI", "ANTI", "NULL-AWARE ANTI"}
+var joinKindNames = [...]string{"INNER", "LEFT", "RIGHT", "FULL", "CROSS", "SEMI", "ANTI", "NULL-AWARE ANTI", "MARK"}
 
 func (k JoinKind) String() string { return joinKindNames[k] }
 
 // OutputsRight reports whether the join's output includes the right side's columns.
 func (k JoinKind) OutputsRight() bool {
-	return k != SemiJoin && k != AntiJoin && k != NullAwareAntiJoin
+	return k != SemiJoin && k != AntiJoin && k != NullAwareAntiJoin && k != MarkJoin
 }

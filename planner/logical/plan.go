@@ -171,6 +171,10 @@ type Join struct {
 	Left, Right Node
 	Kind        expr.JoinKind
 	On          expr.Expr // nil for a cross join
+	// SingleMatch (a LEFT join decorrelating a scalar subquery) fails the query when a left
+	// row matches more than one right row: "more than one row returned by a subquery". Rules
+	// keep such a join a LEFT join in place.
+	SingleMatch bool
 }
 
 func (j *Join) Columns() []Column {
@@ -188,10 +192,14 @@ func (j *Join) WithChildren(ch []Node) Node {
 	return &cp
 }
 func (j *Join) Describe() string {
-	if j.On == nil {
-		return j.Kind.String() + " Join"
+	d := j.Kind.String() + " Join"
+	if j.SingleMatch {
+		d += " (single match)"
 	}
-	return fmt.Sprintf("%s Join on %s", j.Kind, j.On)
+	if j.On == nil {
+		return d
+	}
+	return fmt.Sprintf("%s on %s", d, j.On)
 }
 
 // MarkJoin outputs every row of Left once, followed by a boolean mark column (MarkID): true

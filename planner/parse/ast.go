@@ -386,6 +386,13 @@ type Quantified struct {
 	Pos   int
 }
 
+// RowExpr is a row constructor `(a, b)` or `ROW(a, b)`. The binder accepts it in
+// comparisons with another row, in `row [NOT] IN (list of rows)` and `row IN (subquery)`.
+type RowExpr struct {
+	Elems []Expr
+	Pos   int
+}
+
 // ArrayLit is `ARRAY[elem, ...]`. It only appears as Quantified.Array; array constructors
 // elsewhere are rejected as not supported.
 type ArrayLit struct {
@@ -690,6 +697,7 @@ func (e *Exists) Position() int         { return e.Pos }
 func (e *ScalarSubquery) Position() int { return e.Pos }
 func (e *Quantified) Position() int     { return e.Pos }
 func (e *ArrayLit) Position() int       { return e.Pos }
+func (e *RowExpr) Position() int        { return e.Pos }
 func (e *Case) Position() int           { return e.Pos }
 func (e *Cast) Position() int           { return e.Pos }
 func (e *FuncCall) Position() int       { return e.Pos }
@@ -717,6 +725,7 @@ func (*Exists) exprNode()         {}
 func (*ScalarSubquery) exprNode() {}
 func (*Quantified) exprNode()     {}
 func (*ArrayLit) exprNode()       {}
+func (*RowExpr) exprNode()        {}
 func (*Case) exprNode()           {}
 func (*Cast) exprNode()           {}
 func (*FuncCall) exprNode()       {}

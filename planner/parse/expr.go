@@ -84,7 +84,11 @@ func (c *converter) expr(node *pg_query.Node) (Expr, error) {
 	case *pg_query.Node_AArrayExpr:
 		return nil, c.notSupported(n.AArrayExpr.GetLocation(), "ARRAY[…] constructors")
 	case *pg_query.Node_RowExpr:
-		return nil, c.notSupported(n.RowExpr.GetLocation(), "row constructors")
+		elems, err := c.exprs(n.RowExpr.GetArgs())
+		if err != nil {
+			return nil, err
+		}
+		return &RowExpr{Elems: elems, Pos: c.pos(n.RowExpr.GetLocation())}, nil
 	case *pg_query.Node_CollateClause:
 		return nil, c.notSupported(n.CollateClause.GetLocation(), "COLLATE")
 	case *pg_query.Node_AIndirection:

@@ -350,7 +350,7 @@ func (f *formatter) operand(e Expr) {
 func isAtom(e Expr) bool {
 	switch e := e.(type) {
 	case *ColumnRef, *StringLit, *BoolLit, *NullLit, *Param, *TypedLiteral, *FuncCall, *Case, *Cast,
-		*ScalarSubquery, *Exists, *ArrayLit:
+		*ScalarSubquery, *Exists, *ArrayLit, *RowExpr:
 		return true
 	case *IntegerLit:
 		return e.Value >= 0 // "- -5" would be fine, "--5" is a comment
@@ -461,6 +461,10 @@ func (f *formatter) expr(e Expr) {
 		f.write("ARRAY[")
 		f.exprList(e.Elems)
 		f.write("]")
+	case *RowExpr:
+		f.write("ROW(")
+		f.exprList(e.Elems)
+		f.write(")")
 	case *Case:
 		f.write("CASE")
 		if e.Operand != nil {

@@ -49,6 +49,8 @@ func figureColumnName(e Expr) (string, int) {
 		return "exists", 2
 	case *ArrayLit:
 		return "array", 2
+	case *RowExpr:
+		return "row", 2
 	case *ScalarSubquery:
 		q := e.Query
 		for q.SetOp != nil {

@@ -63,6 +63,8 @@ func Walk(n Node, visit func(Node) bool) {
 		Walk(n.Array, visit)
 	case *ArrayLit:
 		walkExprs(n.Elems, visit)
+	case *RowExpr:
+		walkExprs(n.Elems, visit)
 	case *Case:
 		Walk(n.Operand, visit)
 		for _, w := range n.Whens {

@@ -104,6 +104,8 @@ func (b *builder) build(n logical.Node) (executor.Plan, error) {
 		return b.aggregate(x)
 	case *logical.Join:
 		return b.join(x)
+	case *logical.MarkJoin:
+		return b.markJoin(x)
 	case *logical.Sort:
 		return b.sort(x)
 	case *logical.TopN:

@@ -19,7 +19,7 @@ var swapped = map[expr.JoinKind]expr.JoinKind{
 // a projection restores the column order afterwards.
 func (b *builder) join(j *logical.Join) (executor.Plan, error) {
 	left, right, kind := j.Left, j.Right, j.Kind
-	if s, ok := swapped[kind]; ok && estimate(left) < estimate(right) {
+	if s, ok := swapped[kind]; ok && !j.SingleMatch && estimate(left) < estimate(right) {
 		left, right, kind = right, left, s
 	}
 	lcols, rcols := left.Columns(), right.Columns()
@@ -69,9 +69,9 @@ func (b *builder) join(j *logical.Join) (executor.Plan, error) {
 			}
 			text = cond.String()
 		}
-		p, err = executor.NewNestedLoopJoin(lp, rp, executor.NestedLoopJoinOptions{Kind: kind, On: on, OnText: text})
+		p, err = executor.NewNestedLoopJoin(lp, rp, executor.NestedLoopJoinOptions{Kind: kind, On: on, OnText: text, SingleMatch: j.SingleMatch})
 	} else {
-		opts := executor.HashJoinOptions{Kind: kind}
+		opts := executor.HashJoinOptions{Kind: kind, SingleMatch: j.SingleMatch}
 		for i := range lkeys {
 			opts.Keys = append(opts.Keys, executor.JoinKey{Left: lpos[i], Right: rpos[i]})
 		}
@@ -127,4 +127,99 @@ func equiKey(c expr.Expr, lIDs, rIDs map[expr.ColumnID]bool) (expr.Expr, expr.Ex
 		return b, a, true
 	}
 	return nil, nil, false
+}
+
+// markJoin builds a Mark join: a hash join on the equi-join conjuncts of On (the rest is a
+// residual, the mark condition is evaluated on the matching pairs), or, for an uncorrelated
+// `x IN (subquery)`, a null-aware hash join on the IN equality; without keys a nested-loop
+// join. The left input is always the probe side: every left row is output once.
+func (b *builder) markJoin(j *logical.MarkJoin) (executor.Plan, error) {
+	lcols, rcols := j.Left.Columns(), j.Right.Columns()
+	lIDs, rIDs := logical.IDSet(lcols), logical.IDSet(rcols)
+	var lkeys, rkeys, residual []expr.Expr
+	if j.On != nil {
+		for _, c := range expr.Conjuncts(j.On) {
+			if l, r, ok := equiKey(c, lIDs, rIDs); ok {
+				lkeys, rkeys = append(lkeys, l), append(rkeys, r)
+				continue
+			}
+			residual = append(residual, c)
+		}
+	}
+	cond := j.Cond
+	nullAware := false
+	if len(lkeys) == 0 && len(residual) == 0 && cond != nil {
+		if l, r, ok := equiKey(cond, lIDs, rIDs); ok {
+			lkeys, rkeys, cond, nullAware = []expr.Expr{l}, []expr.Expr{r}, nil, true
+		}
+	}
+	lp, err := b.build(j.Left)
+	if err != nil {
+		return nil, err
+	}
+	rp, err := b.build(j.Right)
+	if err != nil {
+		return nil, err
+	}
+	lp, lpos, err := b.withColumns(lp, lcols, lkeys)
+	if err != nil {
+		return nil, err
+	}
+	rp, rpos, err := b.withColumns(rp, rcols, rkeys)
+	if err != nil {
+		return nil, err
+	}
+	lw := lp.Schema().NumFields()
+	joined := make(eval.Layout, len(lcols)+len(rcols))
+	for i, c := range lcols {
+		joined[c.ID] = i
+	}
+	for i, c := range rcols {
+		joined[c.ID] = lw + i
+	}
+	var mark executor.Predicate
+	markText := ""
+	if cond != nil {
+		if mark, err = eval.Compile(cond, joined); err != nil {
+			return nil, err
+		}
+		markText = cond.String()
+	}
+	var on executor.Predicate
+	onText := ""
+	if r := expr.And(residual...); r != nil {
+		if on, err = eval.Compile(r, joined); err != nil {
+			return nil, err
+		}
+		onText = r.String()
+	}
+	var p executor.Plan
+	if len(lkeys) == 0 {
+		p, err = executor.NewNestedLoopJoin(lp, rp, executor.NestedLoopJoinOptions{
+			Kind: expr.MarkJoin, On: on, OnText: onText, Mark: mark, MarkText: markText, MarkName: j.MarkName})
+	} else {
+		opts := executor.HashJoinOptions{Kind: expr.MarkJoin, Residual: on, ResidualText: onText,
+			Mark: mark, MarkText: markText, MarkName: j.MarkName, NullAware: nullAware}
+		for i := range lkeys {
+			opts.Keys = append(opts.Keys, executor.JoinKey{Left: lpos[i], Right: rpos[i]})
+		}
+		p, err = executor.NewHashJoin(lp, rp, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Project to the logical columns: the left's, then the mark.
+	out := j.Columns()
+	idx := make([]int, len(out))
+	names := make([]string, len(out))
+	identity := p.Schema().NumFields() == len(out)
+	for i, c := range out {
+		idx[i], names[i] = i, c.Name
+	}
+	idx[len(out)-1] = p.Schema().NumFields() - 1
+	identity = identity && idx[len(out)-1] == len(out)-1
+	if identity {
+		return rename(p, out)
+	}
+	return executor.NewProjectColumns(p, idx, names)
 }

@@ -83,7 +83,13 @@ func prune(n logical.Node, required map[expr.ColumnID]bool) logical.Node {
 	case *logical.Join:
 		req := copySet(required)
 		addColumns(req, x.On)
-		return &logical.Join{Left: prune(x.Left, req), Right: prune(x.Right, req), Kind: x.Kind, On: x.On}
+		return &logical.Join{Left: prune(x.Left, req), Right: prune(x.Right, req), Kind: x.Kind, On: x.On, SingleMatch: x.SingleMatch}
+	case *logical.MarkJoin:
+		req := copySet(required)
+		addColumns(req, x.On, x.Cond)
+		cp := *x
+		cp.Left, cp.Right = prune(x.Left, req), prune(x.Right, req)
+		return &cp
 	case *logical.Sort:
 		req := copySet(required)
 		for _, k := range x.Keys {

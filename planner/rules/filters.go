@@ -64,6 +64,34 @@ func pushFilters(n logical.Node, preds []expr.Expr) logical.Node {
 			}
 		}
 		return wrapFilter(&logical.Aggregate{Input: pushFilters(x.Input, below), Groups: x.Groups, Aggs: x.Aggs}, above)
+	case *logical.MarkJoin:
+		// Conjuncts over the left side run before the join; the mark stays above. Conjuncts of
+		// the condition that read only the right side filter it first.
+		left := logical.IDSet(x.Left.Columns())
+		var below, above []expr.Expr
+		for _, p := range preds {
+			if expr.ReferencesOnly(p, left) {
+				below = append(below, p)
+			} else {
+				above = append(above, p)
+			}
+		}
+		right := logical.IDSet(x.Right.Columns())
+		var toRight, keepOn []expr.Expr
+		var onConjuncts []expr.Expr
+		if x.On != nil {
+			onConjuncts = expr.Conjuncts(x.On)
+		}
+		for _, c := range onConjuncts {
+			if len(expr.Columns(c)) > 0 && expr.ReferencesOnly(c, right) {
+				toRight = append(toRight, c)
+			} else {
+				keepOn = append(keepOn, c)
+			}
+		}
+		cp := *x
+		cp.Left, cp.Right, cp.On = pushFilters(x.Left, below), pushFilters(x.Right, toRight), expr.And(keepOn...)
+		return wrapFilter(&cp, above)
 	case *logical.Sort:
 		return &logical.Sort{Input: pushFilters(x.Input, preds), Keys: x.Keys}
 	case *logical.Window:
@@ -133,6 +161,9 @@ func windowPartitionColumns(w *logical.Window) map[expr.ColumnID]bool {
 }
 
 func pushIntoJoin(j *logical.Join, preds []expr.Expr) logical.Node {
+	if j.SingleMatch {
+		return pushIntoSingleMatch(j, preds)
+	}
 	kind := j.Kind
 	leftIDs := logical.IDSet(j.Left.Columns())
 	rightIDs := logical.IDSet(j.Right.Columns())
@@ -239,4 +270,33 @@ func strictOn(e expr.Expr, ids map[expr.ColumnID]bool) bool {
 		}
 	}
 	return false
+}
+
+// pushIntoSingleMatch pushes filters around a scalar subquery's LEFT join without changing
+// its kind or condition (which would change which rows count as matches): conjuncts over the
+// left side go below it, the rest stay above; conditions over the right side alone filter
+// the right input.
+func pushIntoSingleMatch(j *logical.Join, preds []expr.Expr) logical.Node {
+	leftIDs := logical.IDSet(j.Left.Columns())
+	rightIDs := logical.IDSet(j.Right.Columns())
+	var toLeft, above []expr.Expr
+	for _, p := range preds {
+		if expr.ReferencesOnly(p, leftIDs) {
+			toLeft = append(toLeft, p)
+		} else {
+			above = append(above, p)
+		}
+	}
+	var toRight, keepOn []expr.Expr
+	if j.On != nil {
+		for _, c := range expr.Conjuncts(j.On) {
+			if len(expr.Columns(c)) > 0 && expr.ReferencesOnly(c, rightIDs) {
+				toRight = append(toRight, c)
+			} else {
+				keepOn = append(keepOn, c)
+			}
+		}
+	}
+	out := &logical.Join{Left: pushFilters(j.Left, toLeft), Right: pushFilters(j.Right, toRight), Kind: j.Kind, On: expr.And(keepOn...), SingleMatch: true}
+	return wrapFilter(out, above)
 }

@@ -35,7 +35,7 @@ func foldConstants(c *Context, root logical.Node) (logical.Node, error) {
 			if isTrue(on) && (x.Kind == expr.InnerJoin || x.Kind == expr.CrossJoin) {
 				return &logical.Join{Left: x.Left, Right: x.Right, Kind: expr.CrossJoin}, nil
 			}
-			return &logical.Join{Left: x.Left, Right: x.Right, Kind: x.Kind, On: on}, nil
+			return &logical.Join{Left: x.Left, Right: x.Right, Kind: x.Kind, On: on, SingleMatch: x.SingleMatch}, nil
 		}
 		return n, nil
 	})

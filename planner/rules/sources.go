@@ -191,6 +191,9 @@ func pushFilterIntoScan(f *logical.Filter) logical.Node {
 }
 
 func pushJoinIntoScan(j *logical.Join) logical.Node {
+	if j.SingleMatch {
+		return j
+	}
 	l, okL := j.Left.(*logical.Scan)
 	r, okR := j.Right.(*logical.Scan)
 	if !okL || !okR {

@@ -45,6 +45,8 @@ func EstimateRows(n logical.Node) float64 {
 			return math.Max(est, l+r)
 		}
 		return est
+	case *logical.MarkJoin:
+		return EstimateRows(x.Left)
 	case *logical.Limit:
 		if x.Count >= 0 {
 			return math.Min(float64(x.Count), EstimateRows(x.Input))
