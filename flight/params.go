@@ -2,6 +2,8 @@ package flight
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -78,8 +80,14 @@ func paramValues(rec arrow.RecordBatch, paramSchema *arrow.Schema) ([]any, error
 			return nil, errs.Wrap(errs.KindOf(err), err, "parameter %s", paramName(target, i))
 		}
 		if out[i], err = coerceParam(v, target.Type); err != nil {
-			return nil, errs.Wrap(errs.KindInvalidArgument, err, "parameter %s expects %s but was bound as %s",
+			err = errs.Wrap(errs.KindInvalidArgument, err, "parameter %s expects %s but was bound as %s",
 				paramName(target, i), sqlTypeName(target.Type), sqlTypeName(col.DataType()))
+			if errors.Is(err, errIncompatible) {
+				// A placeholder with nothing to infer its type from (SELECT ?) is text, as in
+				// PostgreSQL; clients bind their own types, so say how to declare one.
+				err = fmt.Errorf("%w; declare the type you bind in SQL, e.g. CAST(%s AS %s)", err, paramName(target, i), sqlTypeName(col.DataType()))
+			}
+			return nil, err
 		}
 	}
 	return out, nil
@@ -234,8 +242,11 @@ func coerceParam(v any, target arrow.DataType) (any, error) {
 	default:
 		return v, nil
 	}
-	return nil, errs.New(errs.KindInvalidArgument, "incompatible type")
+	return nil, errIncompatible
 }
+
+// errIncompatible is coerceParam's error for a value no implicit cast converts.
+var errIncompatible = errs.New(errs.KindInvalidArgument, "incompatible type")
 
 func toInt(v any, lo, hi int64) (any, error) {
 	var n int64

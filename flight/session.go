@@ -152,10 +152,9 @@ func (s *sqlServer) GetSessionOptions(ctx context.Context, _ *flight.GetSessionO
 		return nil, err
 	}
 	sess := s.srv.sessionOf(ctx, p)
-	opts := map[string]any{sessionOptionCatalog: sess.Catalog}
-	if sess.Schema != "" {
-		opts[sessionOptionSchema] = sess.Schema
-	}
+	// The schema is always reported, "" when none is set: ADBC's current_db_schema treats a
+	// missing option as "not supported" and fails.
+	opts := map[string]any{sessionOptionCatalog: sess.Catalog, sessionOptionSchema: sess.Schema}
 	values, err := flight.NewSessionOptionValues(opts)
 	if err != nil {
 		return nil, err

@@ -306,6 +306,10 @@ func TestSessionOptions(t *testing.T) {
 
 	_, err := cl.Execute(ctx, "SELECT * FROM orders")
 	requireCode(t, err, codes.NotFound, "set a default schema")
+	initial, err := cl.GetSessionOptions(ctx, &flight.GetSessionOptionsRequest{})
+	require.NoError(t, err)
+	require.Contains(t, initial.SessionOptions, "schema", "ADBC's current_db_schema needs the option even when unset")
+	require.Equal(t, "", initial.SessionOptions["schema"].GetStringValue())
 
 	res, err := cl.SetSessionOptions(ctx, &flight.SetSessionOptionsRequest{SessionOptions: map[string]*flight.SessionOptionValue{
 		"schema":  str("sales"),
