@@ -431,3 +431,21 @@ func TestCatalogSelfServe(t *testing.T) {
 		require.Contains(t, b.String(), `meshgate_catalog_cache_misses_total{cache="schema"}`)
 	})
 }
+
+// TestDemoQualityCheck runs the demo contracts' quality rules through the API: they push
+// down to the demo's Parquet files through the planner.
+func TestDemoQualityCheck(t *testing.T) {
+	n, _ := startDemoNode(t)
+	c := &catalogapi.Client{BaseURL: "http://" + n.httpAddr()}
+	ctx := context.Background()
+	require.NoError(t, c.Login(ctx, "admin", "admin"))
+	res, err := c.Check(ctx, "sales", "order-book", "")
+	require.NoError(t, err)
+	require.Equal(t, catalog.QualityPassed, res.Status, "%+v", res.Rules)
+	require.Len(t, res.Rules, 3)
+	// Analysts are neither owners nor admins.
+	analyst := &catalogapi.Client{BaseURL: c.BaseURL}
+	require.NoError(t, analyst.Login(ctx, "analyst", "analyst"))
+	_, err = analyst.Check(ctx, "sales", "order-book", "")
+	require.Equal(t, http.StatusForbidden, apiError(t, err).Status)
+}
