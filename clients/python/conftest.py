@@ -101,27 +101,90 @@ def node(meshgate_bin: Path, tmp_path_factory) -> Node:
             cwd=tmp,
         )
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"meshgate demo exited with {proc.returncode}:\n{log.read_text()}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"http://{http_addr}/healthz", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"meshgate demo not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text()}", pytrace=False)
-            time.sleep(0.1)
+        _wait_healthy(proc, http_addr, log)
         yield Node(flight_addr=flight_addr, http_addr=http_addr, data_dir=tmp / "data", log=log)
     finally:
-        proc.send_signal(signal.SIGTERM)
+        _stop(proc)
+
+
+def _wait_healthy(proc: subprocess.Popen, http_addr: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"meshgate exited with {proc.returncode}:\n{log.read_text()}", pytrace=False)
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            with urllib.request.urlopen(f"http://{http_addr}/healthz", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"meshgate not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text()}", pytrace=False)
+        time.sleep(0.1)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@dataclass(frozen=True)
+class TlsNode:
+    """A node serving a self-signed certificate; one user tester/tester."""
+
+    flight_addr: str
+    cert: Path
+
+    @property
+    def uri(self) -> str:
+        return f"grpc+tls://{self.flight_addr}"
+
+
+@pytest.fixture(scope="session")
+def tls_node(meshgate_bin: Path, tmp_path_factory) -> TlsNode:
+    """`meshgate serve` with TLS, from a configuration file and an openssl certificate."""
+    tmp = tmp_path_factory.mktemp("meshgate-tls")
+    cert, key = tmp / "cert.pem", tmp / "key.pem"
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        _unavailable("openssl is needed to make a test certificate")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    password_hash = subprocess.run(
+        [str(meshgate_bin), "hash-password", "tester"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    flight_addr, http_addr = f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"
+    config = tmp / "meshgate.yaml"
+    config.write_text(
+        "node:\n"
+        f"  data_dir: {tmp / 'data'}\n"
+        f"  flight_addr: {flight_addr}\n"
+        f"  http_addr: {http_addr}\n"
+        '  gossip_addr: "off"\n'
+        f"  tls_cert_file: {cert}\n"
+        f"  tls_key_file: {key}\n"
+        "users:\n"
+        "  - name: tester\n"
+        f'    password_hash: "{password_hash}"\n'
+        "    roles: [analyst]\n"
+    )
+    log = tmp / "node.log"
+    with open(log, "wb") as logf:
+        proc = subprocess.Popen(
+            [str(meshgate_bin), "serve", "--config", str(config)], stdout=logf, stderr=subprocess.STDOUT, cwd=tmp
+        )
+    try:
+        _wait_healthy(proc, http_addr, log)
+        yield TlsNode(flight_addr=flight_addr, cert=cert)
+    finally:
+        _stop(proc)
 
 
 def _connect(node: Node, user: str, password: str | None = None):

@@ -62,23 +62,28 @@ final class Meshgate {
     return System.getProperty("flight.jdbc.version", "unknown");
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
-    }
-  }
-
   private static String startDemoNode() {
     String bin = binary();
     try {
       Path dir = Files.createTempDirectory("meshgate-jdbc-");
-      Path log = dir.resolve("node.log");
       String flight = "127.0.0.1:" + freePort();
       String http = "127.0.0.1:" + freePort();
-      Process node = new ProcessBuilder(bin, "demo", "--data-dir", dir.resolve("data").toString(),
-              "--flight-addr", flight, "--http-addr", http)
+      startNode(List.of(bin, "demo", "--data-dir", dir.resolve("data").toString(), "--flight-addr", flight, "--http-addr", http),
+          dir, http);
+      return flight;
+    } catch (IOException e) {
+      throw new IllegalStateException("starting " + bin + " demo", e);
+    }
+  }
+
+  /**
+   * Starts a meshgate process (command) in dir, waits until http answers /healthz, and stops it
+   * and deletes dir when the JVM exits.
+   */
+  static void startNode(List<String> command, Path dir, String http) {
+    Path log = dir.resolve("node.log");
+    try {
+      Process node = new ProcessBuilder(command)
           .directory(dir.toFile())
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
@@ -87,19 +92,27 @@ final class Meshgate {
       Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
       while (!healthy(http)) {
         if (!node.isAlive()) {
-          throw new IllegalStateException("meshgate demo exited with " + node.exitValue() + ":\n" + read(log));
+          throw new IllegalStateException(command + " exited with " + node.exitValue() + ":\n" + read(log));
         }
         if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException("meshgate demo not healthy after " + STARTUP_TIMEOUT + ":\n" + read(log));
+          throw new IllegalStateException(command + " not healthy after " + STARTUP_TIMEOUT + ":\n" + read(log));
         }
         Thread.sleep(100);
       }
-      return flight;
     } catch (IOException e) {
-      throw new IllegalStateException("starting " + bin + " demo", e);
+      throw new IllegalStateException("starting " + command, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while starting the demo node", e);
+      throw new IllegalStateException("interrupted while starting " + command, e);
+    }
+  }
+
+  /** A free TCP port on 127.0.0.1. */
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
     }
   }
 
