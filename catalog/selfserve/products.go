@@ -152,7 +152,7 @@ func (s *Service) Register(ctx context.Context, p *governance.Principal, data []
 	w := store.Write{Kind: kindProduct, Key: key, Body: body, CheckVersion: true, ExpectVersion: rev}
 	detail := fmt.Sprintf("version %s (%s), datasets %s", prod.Version, prod.Status, strings.Join(datasetNames(prod), ", "))
 	err = s.do(ctx, p, object, "register", detail, func() error {
-		return s.commit("product "+key, w, func() error { return s.applyVersions(prod.Domain, prod.Name, versions) }, s.newestVersion(prod.Domain, prod.Name))
+		return s.commitChecked("product "+key, w, func() error { return s.cat.CheckProduct(prod) }, func() error { return s.applyVersions(prod.Domain, prod.Name, versions) }, s.newestVersion(prod.Domain, prod.Name))
 	})
 	if err != nil {
 		return nil, err

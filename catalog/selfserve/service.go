@@ -308,8 +308,20 @@ func (e *ConflictError) ErrorKind() errs.Kind { return errs.KindConflict }
 
 // commit writes one document with optimistic concurrency and applies it under s.mu.
 func (s *Service) commit(object string, w store.Write, apply func() error, currentVersion func() string) error {
+	return s.commitChecked(object, w, nil, apply, currentVersion)
+}
+
+// commitChecked is commit with a last check of the in-memory state under s.mu: validation
+// ran without the lock, and a concurrent change of another document (a domain deleted, a
+// dataset claimed by another product) may have invalidated it since.
+func (s *Service) commitChecked(object string, w store.Write, check, apply func() error, currentVersion func() string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if check != nil {
+		if err := check(); err != nil {
+			return err
+		}
+	}
 	if _, err := s.store.Commit([]store.Write{w}); err != nil {
 		var ce *store.ConflictError
 		if errors.As(err, &ce) {
@@ -455,14 +467,25 @@ func (s *Service) DeleteDomain(ctx context.Context, p *governance.Principal, nam
 	if err := s.authorize(ctx, p, name, object, "delete"); err != nil {
 		return err
 	}
-	// Check first so a refused delete leaves no tombstone.
-	for _, src := range s.cat.Sources() {
-		if src.Domain == name {
-			return errs.New(errs.KindFailedPrecondition, "domain %s still has source %s; delete its sources and retire its products first", name, src.Name)
+	// Check first so a refused delete leaves no tombstone (and again under the lock).
+	empty := func() error {
+		for _, src := range s.cat.Sources() {
+			if src.Domain == name {
+				return errs.New(errs.KindFailedPrecondition, "domain %s still has source %s; delete its sources and products first", name, src.Name)
+			}
 		}
+		for _, prod := range s.cat.Products() {
+			if prod.Domain == name {
+				return errs.New(errs.KindFailedPrecondition, "domain %s still has product %s; products cannot be deleted yet, so the domain stays", name, prod.Key())
+			}
+		}
+		return nil
+	}
+	if err := empty(); err != nil {
+		return err
 	}
 	return s.do(ctx, p, object, "delete", "", func() error {
-		return s.commit(object, store.Write{Kind: kindDomain, Key: name, Delete: true}, func() error { return s.cat.RemoveDomain(name) }, nil)
+		return s.commitChecked(object, store.Write{Kind: kindDomain, Key: name, Delete: true}, empty, func() error { return s.cat.RemoveDomain(name) }, nil)
 	})
 }
 
@@ -617,7 +640,7 @@ func (s *Service) PutSource(ctx context.Context, p *governance.Principal, ch Sou
 	}
 	detail := fmt.Sprintf("type %s, options %s", src.Type, catalog.PublicOptions(src.Options))
 	err = s.do(ctx, p, object, action, detail, func() error {
-		return s.commit(object, w, func() error { return s.cat.PutSource(src) }, nil)
+		return s.commitChecked(object, w, func() error { return s.cat.ValidateSource(src) }, func() error { return s.cat.PutSource(src) }, nil)
 	})
 	if err != nil {
 		return SourceView{}, err
@@ -655,17 +678,23 @@ func (s *Service) DeleteSource(ctx context.Context, p *governance.Principal, dom
 	if err := s.authorize(ctx, p, domain, object, "delete"); err != nil {
 		return err
 	}
-	for _, prod := range s.cat.Products() {
-		if prod.Domain != domain || prod.Status == catalog.StatusRetired {
-			continue
-		}
-		for _, ds := range prod.Datasets {
-			if ds.Source == name {
-				return errs.New(errs.KindFailedPrecondition, "source %s is used by %s; retire those versions first", src.Key(), prod.Ref())
+	unused := func() error {
+		for _, prod := range s.cat.Products() {
+			if prod.Domain != domain || prod.Status == catalog.StatusRetired {
+				continue
+			}
+			for _, ds := range prod.Datasets {
+				if ds.Source == name {
+					return errs.New(errs.KindFailedPrecondition, "source %s is used by %s; retire those versions first", src.Key(), prod.Ref())
+				}
 			}
 		}
+		return nil
+	}
+	if err := unused(); err != nil {
+		return err
 	}
 	return s.do(ctx, p, object, "delete", "", func() error {
-		return s.commit(object, store.Write{Kind: kindSource, Key: src.Key(), Delete: true}, func() error { return s.cat.RemoveSource(domain, name) }, nil)
+		return s.commitChecked(object, store.Write{Kind: kindSource, Key: src.Key(), Delete: true}, unused, func() error { return s.cat.RemoveSource(domain, name) }, nil)
 	})
 }

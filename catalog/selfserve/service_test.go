@@ -3,6 +3,7 @@ package selfserve_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -316,4 +317,41 @@ func TestSearchAndDescribe(t *testing.T) {
 	require.Equal(t, "pii", d.Columns[2].Classification)
 	_, err = svc.Describe(ctx, "shop", "order")
 	require.ErrorContains(t, err, "did you mean shop.orders?")
+}
+
+// Registrations racing on one product: each either wins, or loses with a conflict (or with
+// the version rule, when a higher version won first); the store and the catalog agree.
+func TestRacingRegistrations(t *testing.T) {
+	m := newMesh(t)
+	ctx := context.Background()
+	cat, svc := m.open(t, everythingMasked)
+	setupShop(t, svc, m)
+	_, err := svc.Register(ctx, alice, contract(t, nil), selfserve.RegisterOptions{})
+	require.NoError(t, err)
+	const n = 8
+	errsCh := make(chan error, n)
+	for i := 1; i <= n; i++ {
+		go func() {
+			_, err := svc.Register(ctx, alice, contract(t, version(fmt.Sprintf("1.%d.0", i))), selfserve.RegisterOptions{})
+			errsCh <- err
+		}()
+	}
+	wins := 0
+	for i := 0; i < n; i++ {
+		err := <-errsCh
+		switch k := errs.KindOf(err); {
+		case err == nil:
+			wins++
+		case k == errs.KindConflict, k == errs.KindInvalidArgument:
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	require.Positive(t, wins)
+	vs, err := cat.ProductVersions("shop", "orders")
+	require.NoError(t, err)
+	require.Len(t, vs, wins+1)
+	p, err := svc.Product("shop", "orders")
+	require.NoError(t, err)
+	require.Equal(t, uint64(wins+1), p.Revision)
 }
