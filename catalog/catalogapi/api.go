@@ -45,9 +45,40 @@ type API struct {
 // login endpoint).
 func New(svc *selfserve.Service, ids Authenticator) *API { return &API{svc: svc, ids: ids} }
 
-// Mount registers the routes; auth wraps each handler that needs a caller.
+// Route is one authenticated endpoint of the API.
+type Route struct {
+	Method, Path string
+	handler      http.HandlerFunc
+}
+
+// Routes lists the authenticated endpoints (the OpenAPI document describes each).
+func (a *API) Routes() []Route {
+	return []Route{
+		{"GET", "/api/v1/rules", a.rules},
+		{"GET", "/api/v1/domains", a.listDomains},
+		{"POST", "/api/v1/domains", a.createDomain},
+		{"GET", "/api/v1/domains/{domain}", a.getDomain},
+		{"PUT", "/api/v1/domains/{domain}", a.updateDomain},
+		{"DELETE", "/api/v1/domains/{domain}", a.deleteDomain},
+		{"GET", "/api/v1/domains/{domain}/sources", a.listSources},
+		{"POST", "/api/v1/domains/{domain}/sources", a.createSource},
+		{"GET", "/api/v1/domains/{domain}/sources/{source}", a.getSource},
+		{"PUT", "/api/v1/domains/{domain}/sources/{source}", a.updateSource},
+		{"DELETE", "/api/v1/domains/{domain}/sources/{source}", a.deleteSource},
+		{"POST", "/api/v1/domains/{domain}/sources/{source}/test", a.testSource},
+		{"GET", "/api/v1/products", a.search},
+		{"POST", "/api/v1/products", a.register},
+		{"GET", "/api/v1/products/{domain}/{product}", a.getProduct},
+		{"POST", "/api/v1/products/{domain}/{product}/versions/{version}/deprecate", a.deprecate},
+		{"POST", "/api/v1/products/{domain}/{product}/versions/{version}/retire", a.retire},
+		{"POST", "/api/v1/products/{domain}/{product}/check", a.check},
+		{"GET", "/api/v1/datasets/{domain}/{dataset}", a.describe},
+	}
+}
+
+// Mount registers the routes; auth wraps each handler that needs a caller. The OpenAPI
+// document and login need none.
 func (a *API) Mount(mux *http.ServeMux, auth func(http.Handler) http.Handler) {
-	h := func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, auth(f)) }
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(OpenAPI)
@@ -55,25 +86,9 @@ func (a *API) Mount(mux *http.ServeMux, auth func(http.Handler) http.Handler) {
 	if a.ids != nil {
 		mux.HandleFunc("POST /api/v1/login", a.login)
 	}
-	h("GET /api/v1/rules", a.rules)
-	h("GET /api/v1/domains", a.listDomains)
-	h("POST /api/v1/domains", a.createDomain)
-	h("GET /api/v1/domains/{domain}", a.getDomain)
-	h("PUT /api/v1/domains/{domain}", a.updateDomain)
-	h("DELETE /api/v1/domains/{domain}", a.deleteDomain)
-	h("GET /api/v1/domains/{domain}/sources", a.listSources)
-	h("POST /api/v1/domains/{domain}/sources", a.createSource)
-	h("GET /api/v1/domains/{domain}/sources/{source}", a.getSource)
-	h("PUT /api/v1/domains/{domain}/sources/{source}", a.updateSource)
-	h("DELETE /api/v1/domains/{domain}/sources/{source}", a.deleteSource)
-	h("POST /api/v1/domains/{domain}/sources/{source}/test", a.testSource)
-	h("GET /api/v1/products", a.search)
-	h("POST /api/v1/products", a.register)
-	h("GET /api/v1/products/{domain}/{product}", a.getProduct)
-	h("POST /api/v1/products/{domain}/{product}/versions/{version}/deprecate", a.deprecate)
-	h("POST /api/v1/products/{domain}/{product}/versions/{version}/retire", a.retire)
-	h("POST /api/v1/products/{domain}/{product}/check", a.check)
-	h("GET /api/v1/datasets/{domain}/{dataset}", a.describe)
+	for _, r := range a.Routes() {
+		mux.Handle(r.Method+" "+r.Path, auth(r.handler))
+	}
 }
 
 // LoginRequest is the body of POST /api/v1/login (Basic auth works too).
