@@ -100,3 +100,37 @@ func TestQualityCheck(t *testing.T) {
 	require.Len(t, w, 1)
 	require.Contains(t, w[0], "dataset shop.orders misses its freshness SLA of 12h0m0s")
 }
+
+// Rules with a schedule run from the scheduler's tick when due; the result records the
+// trigger.
+func TestScheduledQualityCheck(t *testing.T) {
+	m := newMesh(t)
+	ctx := context.Background()
+	var cat *catalog.Catalog
+	clock := m.now
+	_, svc := m.open(t, func(o *selfserve.Options) {
+		withPlanner(&cat)(o)
+		o.Now = func() time.Time { return clock }
+	})
+	setupShop(t, svc, m)
+	_, err := svc.Register(ctx, alice, contract(t, nil), selfserve.RegisterOptions{})
+	require.NoError(t, err)
+	quality := func() *catalog.QualityResult {
+		vs, err := cat.ProductVersions("shop", "orders")
+		require.NoError(t, err)
+		return vs[0].Quality
+	}
+	svc.Tick(ctx)
+	first := quality()
+	require.NotNil(t, first, "never checked: due at once")
+	require.Equal(t, selfserve.TriggerSchedule, first.Trigger)
+	require.Equal(t, catalog.QualityPassed, first.Status(), "%+v", first.Rules)
+
+	clock = clock.Add(5 * time.Minute)
+	svc.Tick(ctx)
+	require.Equal(t, first.CheckedAt, quality().CheckedAt, "the schedule is every 10m")
+
+	clock = clock.Add(6 * time.Minute)
+	svc.Tick(ctx)
+	require.Equal(t, clock.UTC(), quality().CheckedAt)
+}
