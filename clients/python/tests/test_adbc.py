@@ -217,3 +217,26 @@ def test_adbc_get_table_schema(admin):
 def test_unknown_table_schema_is_not_found(admin):
     with pytest.raises(adbc_driver_manager.Error):
         admin.adbc_get_table_schema("no_such_table", db_schema_filter="customers")
+
+
+def test_a_single_value_larger_than_the_default_message_limit(node):
+    """Rows are never split, so one 20 MB value is one 20 MB message: ADBC's default 16 MiB
+    receive limit must be raised for it (the server already accepts and sends 64 MiB)."""
+    import adbc_driver_flightsql.dbapi as flight_sql
+
+    conn = flight_sql.connect(
+        node.uri,
+        db_kwargs={
+            "username": "admin",
+            "password": "admin",
+            "adbc.flight.sql.client_option.with_max_msg_size": str(64 << 20),
+        },
+        autocommit=True,
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT repeat('x', 20000000) AS s, 1 AS n UNION ALL SELECT 'small', 2 ORDER BY n")
+            table = cur.fetch_arrow_table()
+    finally:
+        conn.close()
+    assert [len(v) for v in table.column("s").to_pylist()] == [20_000_000, 5]

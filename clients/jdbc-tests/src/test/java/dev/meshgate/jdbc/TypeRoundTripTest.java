@@ -160,6 +160,17 @@ class TypeRoundTripTest {
     }
   }
 
+  /** One 20 MB value is one message larger than gRPC's usual 4 MiB default: it still arrives. */
+  @Test
+  void aValueLargerThanTheDefaultMessageLimit() throws SQLException {
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT repeat('x', 20000000) || 'y' AS s")) {
+      assertTrue(rs.next());
+      String s = rs.getString(1);
+      assertEquals(20_000_001, s.length());
+      assertTrue(s.endsWith("xy"));
+    }
+  }
+
   @Test
   void tableColumnsKeepTheirTypes() throws SQLException {
     try (Statement st = conn.createStatement();
