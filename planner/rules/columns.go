@@ -181,7 +181,7 @@ func pruneSetOp(s *logical.SetOp, required map[expr.ColumnID]bool) logical.Node 
 			keepPos = append(keepPos, i)
 		}
 	}
-	if len(keepPos) == 0 {
+	if len(keepPos) == 0 && len(s.Cols) > 0 {
 		keepPos = []int{0}
 	}
 	inputs := make([]logical.Node, len(s.Inputs))
