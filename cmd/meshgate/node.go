@@ -24,6 +24,7 @@ import (
 	"github.com/meshgate/meshgate/connectors/flightsql"
 	"github.com/meshgate/meshgate/connectors/mysql"
 	"github.com/meshgate/meshgate/connectors/postgres"
+	"github.com/meshgate/meshgate/connectors/snowflake"
 	"github.com/meshgate/meshgate/flight"
 	"github.com/meshgate/meshgate/governance"
 	"github.com/meshgate/meshgate/internal/config"
@@ -107,6 +108,7 @@ func connectorRegistry() connectors.Registry {
 		"postgres":  postgres.NewFactory(postgres.Options{}),
 		"mysql":     mysql.NewFactory(mysql.Options{}),
 		"flightsql": flightsql.NewFactory(flightsql.Options{}),
+		"snowflake": snowflake.NewFactory(snowflake.Options{}),
 	}
 }
 
