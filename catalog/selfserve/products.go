@@ -46,6 +46,9 @@ type RegisterResult struct {
 // and the live source (declared columns and types exist). Nothing is stored unless every
 // check passes.
 func (s *Service) Register(ctx context.Context, p *governance.Principal, data []byte, opts RegisterOptions) (*RegisterResult, error) {
+	if p == nil {
+		return nil, errs.New(errs.KindUnauthenticated, "registering a product needs credentials")
+	}
 	doc, err := catalog.ParseDocument(data)
 	if err != nil {
 		return nil, err

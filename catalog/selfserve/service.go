@@ -350,6 +350,9 @@ func (s *Service) audit(ctx context.Context, p *governance.Principal, object, ac
 	if s.opts.Audit == nil {
 		return nil
 	}
+	if p == nil {
+		p = &governance.Principal{User: "(unauthenticated)"}
+	}
 	rec := governance.AuditRecord{
 		Kind: governance.AuditCatalogChange, Principal: p.User, Impersonator: p.Impersonator,
 		Object: object, Action: action, Detail: detail, Decision: governance.DecisionAllowed,
