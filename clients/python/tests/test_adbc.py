@@ -240,3 +240,13 @@ def test_a_single_value_larger_than_the_default_message_limit(node):
     finally:
         conn.close()
     assert [len(v) for v in table.column("s").to_pylist()] == [20_000_000, 5]
+
+
+def test_empty_result_keeps_its_schema(admin):
+    with admin.cursor() as cur:
+        cur.execute("SELECT o_orderkey, o_totalprice FROM sales.orders WHERE o_orderkey < 0")
+        table = cur.fetch_arrow_table()
+        assert table.num_rows == 0
+        assert table.schema.names == ["o_orderkey", "o_totalprice"]
+        assert table.schema.field("o_totalprice").type == pa.decimal128(15, 2)
+        assert [d[0] for d in cur.description] == ["o_orderkey", "o_totalprice"]
