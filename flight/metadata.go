@@ -157,11 +157,11 @@ func columnsWithMetadata(t TableInfo) *arrow.Schema {
 	return arrow.NewSchema(fields, nil)
 }
 
-// resultSchema is the dataset schema of a query as FlightInfo, GetSchema and prepared
-// statements announce it: plain encodings, each field annotated with its SQL type name,
-// precision and scale. The JDBC driver builds ResultSetMetaData from these annotations only
-// (getPrecision and getScale are 0 without them, and BI tools size decimal columns by them).
-// The record batches themselves carry the plain schema without the annotations.
+// resultSchema is the schema of a query's results as FlightInfo, GetSchema, prepared
+// statements and the DoGet stream announce it: plain encodings, each field annotated with its
+// SQL type name, precision and scale. The JDBC driver builds ResultSetMetaData from these
+// annotations only (getPrecision and getScale are 0 without them, and BI tools size decimal
+// columns by them).
 func resultSchema(s *arrow.Schema) *arrow.Schema {
 	plain := plainSchema(s)
 	fields := plain.Fields()

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -95,6 +96,31 @@ func TestPlainSchemaKeepsMetadata(t *testing.T) {
 	require.Same(t, plain, plainSchema(plain))
 }
 
+func TestResultSchemaAnnotatesColumns(t *testing.T) {
+	md := arrow.NewMetadata([]string{ColumnDescriptionKey, flightsql.TypeNameKey}, []string{"Balance.", "money"})
+	in := arrow.NewSchema([]arrow.Field{
+		{Name: "bal", Type: &arrow.Decimal128Type{Precision: 15, Scale: 2}, Nullable: true, Metadata: md},
+		{Name: "name", Type: arrow.BinaryTypes.StringView},
+		{Name: "at", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
+	}, nil)
+	out := resultSchema(in)
+	get := func(i int, key string) string {
+		v, ok := out.Field(i).Metadata.GetValue(key)
+		require.True(t, ok, "field %d has no %s", i, key)
+		return v
+	}
+	require.Equal(t, "money", get(0, flightsql.TypeNameKey), "metadata the engine set wins")
+	require.Equal(t, "15", get(0, flightsql.PrecisionKey))
+	require.Equal(t, "2", get(0, flightsql.ScaleKey))
+	require.Equal(t, "Balance.", get(0, flightsql.RemarksKey))
+	require.Equal(t, "Balance.", get(0, ColumnDescriptionKey))
+	require.True(t, arrow.TypeEqual(arrow.BinaryTypes.String, out.Field(1).Type), "plain encodings")
+	require.Equal(t, "varchar", get(1, flightsql.TypeNameKey))
+	require.Equal(t, "1", get(1, flightsql.IsCaseSensitiveKey))
+	require.Equal(t, "32", get(2, flightsql.PrecisionKey), "len(yyyy-mm-dd hh:mm:ss.ffffff+hh:mm)")
+	require.Equal(t, "6", get(2, flightsql.ScaleKey))
+}
+
 func TestSplitRecord(t *testing.T) {
 	mem := testutil.CheckedAllocator(t)
 	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}, {Name: "n", Type: arrow.PrimitiveTypes.Int64}}, nil)
@@ -170,7 +196,7 @@ func TestParamValuesCoerceToDeclaredTypes(t *testing.T) {
 		{"milliseconds to microseconds", &arrow.TimestampType{Unit: arrow.Millisecond}, `["2024-01-01T00:00:01.5"]`, ts, arrow.Timestamp(1704067201500000), ""},
 		{"text to timestamp", arrow.BinaryTypes.String, `["2024-01-01 00:00:01+01:00"]`, ts, arrow.Timestamp(1704063601000000), ""},
 		{"string view to text", arrow.BinaryTypes.StringView, `["x"]`, arrow.BinaryTypes.String, "x", ""},
-		{"bool to text is refused", arrow.FixedWidthTypes.Boolean, `[true]`, arrow.BinaryTypes.String, nil, "incompatible type"},
+		{"bool to text is refused", arrow.FixedWidthTypes.Boolean, `[true]`, arrow.BinaryTypes.String, nil, "incompatible type; declare the type you bind in SQL, e.g. CAST($1 AS boolean)"},
 		{"null stays null", arrow.PrimitiveTypes.Int64, `[null]`, arrow.PrimitiveTypes.Int64, nil, ""},
 		{"unknown target keeps the value", arrow.FixedWidthTypes.Boolean, `[false]`, arrow.Null, false, ""},
 		{"unsupported bound type", arrow.FixedWidthTypes.Time32s, `[86399]`, arrow.Null, nil, "not supported yet: parameters of type time32[s]"},
