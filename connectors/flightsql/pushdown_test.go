@@ -42,3 +42,9 @@ func TestPlannerPushdown(t *testing.T) {
 func TestFailureIsolation(t *testing.T) {
 	pushdowntest.RunIsolation(t, pushdownHarness(t))
 }
+
+// TestHostileInput sends hostile identifiers and values through the planner to the remote
+// meshgate: they arrive as quoted identifiers and bound parameters.
+func TestHostileInput(t *testing.T) {
+	pushdowntest.RunHostile(t, pushdownHarness(t))
+}

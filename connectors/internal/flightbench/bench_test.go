@@ -3,6 +3,7 @@ package flightbench
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -219,6 +220,21 @@ func parquetFile(b *testing.B, pg string) string {
 	return path
 }
 
+// sources limits the benchmark to some sources (profiling one of them).
+var sources = flag.String("sources", "", "comma-separated sources to benchmark: postgresql,mariadb,parquet (default all)")
+
+func selected(source string) bool {
+	if *sources == "" {
+		return true
+	}
+	for _, s := range strings.Split(*sources, ",") {
+		if strings.EqualFold(strings.TrimSpace(s), source) {
+			return true
+		}
+	}
+	return false
+}
+
 func must(b *testing.B, err error) {
 	b.Helper()
 	if err != nil {
@@ -405,6 +421,9 @@ func BenchmarkFlightScan(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		for r := 0; r < rounds; r++ {
 			for _, g := range groups {
+				if !selected(g.source) {
+					continue
+				}
 				for _, s := range []*side{g.direct, g.one, g.par} {
 					start := time.Now()
 					n := s.read()
@@ -420,6 +439,9 @@ func BenchmarkFlightScan(b *testing.B) {
 		}
 	}
 	for _, g := range groups {
+		if !selected(g.source) {
+			continue
+		}
 		rate := func(s *side) float64 { return float64(s.rows) / s.best.Seconds() }
 		d, one, par := rate(g.direct), rate(g.one), rate(g.par)
 		b.Logf("%-10s %d rows: direct %s %.0f rows/s; %s %.0f rows/s (%.2fx); %s %.0f rows/s (%.2fx)",
