@@ -30,11 +30,12 @@ status=0
 for driver in $JDBC_DRIVERS; do
   log=$(mktemp)
   start=$(date +%s)
-  if "$MVN" -q -B test "-Pdriver-$driver" "-Dmeshgate.bin=$bin" >"$log" 2>&1; then
+  # -U retries a driver an earlier run could not download (Maven caches misses for a day).
+  if "$MVN" -q -B -U test "-Pdriver-$driver" "-Dmeshgate.bin=$bin" >"$log" 2>&1; then
     summary=$(cat target/surefire-reports/*.txt 2>/dev/null | awk -F'[:,]' '/^Tests run/ {r+=$2; f+=$4; e+=$6; s+=$8} END {printf "%d tests, %d failures, %d errors, %d skipped", r, f, e, s}')
     echo "test-jdbc: driver $driver: ok: $summary ($(($(date +%s) - start))s)" >&2
   elif grep -qE "Could not resolve dependencies|Could not transfer artifact|Could not find artifact|was not found in" "$log"; then
-    grep -m1 -oE "(Could not (resolve|transfer|find)[^:]*: [^ ]*|[^ ]+ was not found in [^ ]+)" "$log" >&2 || true
+    grep -m1 -oE "Could not (find|transfer) artifact [^ ]+|[^ ]+ was not found in [^ ]+" "$log" >&2 || true
     unavailable "Maven cannot download flight-sql-jdbc-driver for profile driver-$driver" || status=1
   else
     cat "$log" >&2
