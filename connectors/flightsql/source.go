@@ -190,18 +190,19 @@ func (s *source) newClient(addr string, useTLS bool) (*flightsql.Client, error) 
 }
 
 // callContext returns ctx carrying the credentials, logging in first if needed. It goes
-// through the breaker: connection failures count, and an open breaker fails fast.
-func (s *source) callContext(ctx context.Context) (context.Context, error) {
-	probe, err := s.breaker.Allow()
+// through the breaker: an open breaker fails fast; probe says the call is the half-open
+// probe, whose outcome the caller reports (call does).
+func (s *source) callContext(ctx context.Context) (_ context.Context, probe bool, err error) {
+	probe, err = s.breaker.Allow()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	s.mu.Lock()
 	closed, bearer := s.closed, s.bearer
 	s.mu.Unlock()
 	if closed {
 		s.breaker.Release(probe)
-		return nil, errs.New(errs.KindUnavailable, "source %s is closed", s.name)
+		return nil, false, errs.New(errs.KindUnavailable, "source %s is closed", s.name)
 	}
 	switch {
 	case s.token != "":
@@ -209,19 +210,22 @@ func (s *source) callContext(ctx context.Context) (context.Context, error) {
 	case s.user != "" && bearer == "":
 		bearer, err = s.login(ctx)
 		if err != nil {
-			if errs.KindOf(err) == errs.KindUnavailable {
+			switch errs.KindOf(err) {
+			case errs.KindUnavailable:
 				s.breaker.Failure(connectReason(err))
-			} else {
+			case errs.KindFailedPrecondition:
+				// The server answered: it is reachable.
+				s.breaker.Success()
+			default:
 				s.breaker.Release(probe)
 			}
-			return nil, err
+			return nil, false, err
 		}
 	}
-	s.breaker.Success()
 	if bearer != "" {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", bearer)
 	}
-	return ctx, nil
+	return ctx, probe, nil
 }
 
 // login runs the Basic handshake within the connect timeout and keeps the bearer token the
@@ -268,15 +272,25 @@ func (s *source) forgetLogin() {
 
 // call runs f with credentials, logging in again once if the server says the token
 // expired.
+//
+// The breaker learns the outcome: a call the server answered (even with an error about the
+// statement) is a success, one that could not reach it a failure (callError), one the caller
+// cancelled says nothing.
 func (s *source) call(ctx context.Context, what string, f func(ctx context.Context) error) error {
 	for attempt := 0; ; attempt++ {
-		cctx, err := s.callContext(ctx)
+		cctx, probe, err := s.callContext(ctx)
 		if err != nil {
 			return err
 		}
 		err = f(cctx)
-		if err == nil {
+		switch {
+		case err == nil:
+			s.breaker.Success()
 			return nil
+		case ctx.Err() != nil:
+			s.breaker.Release(probe)
+		case status.Code(err) != codes.Unavailable:
+			s.breaker.Success()
 		}
 		if status.Code(err) == codes.Unauthenticated && s.user != "" && attempt == 0 {
 			s.forgetLogin()

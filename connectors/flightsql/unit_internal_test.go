@@ -2,6 +2,7 @@ package flightsql
 
 import (
 	"context"
+	"net"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -90,4 +91,25 @@ func TestOptions(t *testing.T) {
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "hunter2")
 	require.NoError(t, open(map[string]string{OptionURI: "grpc+tls://h:1", OptionUser: "u", OptionPassword: "p", OptionConnectTimeout: "3"}))
+}
+
+// A source with a static token (no login) still opens its breaker on a dead server.
+func TestBreakerWithToken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens there now
+	src, err := NewFactory(Options{}).Open(context.Background(), connectors.SourceConfig{Domain: "d", Name: "s", Type: "flightsql",
+		Options: map[string]string{OptionURI: "grpc+tcp://" + addr, OptionToken: "tok-s3cret", OptionConnectTimeout: "1s"}})
+	require.NoError(t, err)
+	defer src.Close()
+	var last error
+	for range 4 {
+		last = src.Ping(context.Background())
+		require.Error(t, last)
+		require.Equal(t, errs.KindUnavailable, errs.KindOf(last), "%v", last)
+		require.NotContains(t, last.Error(), "tok-s3cret")
+	}
+	require.ErrorContains(t, last, "failing fast")
+	require.ErrorContains(t, last, "d/s")
 }
