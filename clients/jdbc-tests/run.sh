@@ -12,6 +12,10 @@ cd "$(dirname "$0")"
 
 MVN=${MVN:-mvn}
 JDBC_DRIVERS=${JDBC_DRIVERS:-18.3 19.0}
+# Drivers that may be missing from Maven Central without failing CI: as of 2026-11,
+# flight-sql-jdbc-driver 19.0.0 is not published (maven-metadata.xml ends at 18.3.0) although
+# other 19.0.0 Arrow Java artifacts are. Once it is, the profile runs with no change here.
+JDBC_UNPUBLISHED_OK=${JDBC_UNPUBLISHED_OK:-19.0}
 : "${MESHGATE_BIN:?set MESHGATE_BIN to the meshgate binary (make test-jdbc does)}"
 bin=$(cd "$(dirname "$MESHGATE_BIN")" && pwd)/$(basename "$MESHGATE_BIN")
 
@@ -36,7 +40,11 @@ for driver in $JDBC_DRIVERS; do
     echo "test-jdbc: driver $driver: ok: $summary ($(($(date +%s) - start))s)" >&2
   elif grep -qE "Could not resolve dependencies|Could not transfer artifact|Could not find artifact|was not found in" "$log"; then
     grep -m1 -oE "Could not (find|transfer) artifact [^ ]+|[^ ]+ was not found in [^ ]+" "$log" >&2 || true
-    unavailable "Maven cannot download flight-sql-jdbc-driver for profile driver-$driver" || status=1
+    if [[ " $JDBC_UNPUBLISHED_OK " == *" $driver "* ]]; then
+      echo "test-jdbc: SKIP: driver $driver: flight-sql-jdbc-driver $driver is not published on Maven Central yet" >&2
+    else
+      unavailable "Maven cannot download flight-sql-jdbc-driver for profile driver-$driver" || status=1
+    fi
   else
     cat "$log" >&2
     echo "test-jdbc: driver $driver: FAILED ($(($(date +%s) - start))s); reports in clients/jdbc-tests/target/surefire-reports" >&2
