@@ -24,6 +24,9 @@ command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1 || need
 if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   need_pkgs+=(python3-venv)
 fi
+# The JDBC client suite (make test-jdbc) needs a JDK and Maven.
+command -v java >/dev/null 2>&1 || need_pkgs+=(default-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   as_root apt-get update -qq >&2
