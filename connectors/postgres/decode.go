@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -72,6 +73,8 @@ func newDecoder(mem memory.Allocator, col string, oid uint32, target arrow.DataT
 	case arrow.STRING:
 		b := array.NewStringBuilder(mem)
 		switch {
+		case oid == pgtype.BPCharOID:
+			return &bytesDec{b: b.BinaryBuilder, owner: b, col: col, validate: validateUTF8, trimBlanks: true}, binaryFormat, nil
 		case textLike(oid):
 			return &bytesDec{b: b.BinaryBuilder, owner: b, col: col, validate: validateUTF8}, binaryFormat, nil
 		case oid == pgtype.JSONBOID:
@@ -163,6 +166,10 @@ type bytesDec struct {
 	col         string
 	validate    bool
 	skipVersion bool // jsonb: a version byte precedes the text
+	// trimBlanks drops char(n)'s trailing blanks, as PostgreSQL's own bpchar-to-text cast
+	// does: PostgreSQL compares, groups, sorts and measures (length) char(n) values without
+	// them, so the gateway does the same on the trimmed text.
+	trimBlanks bool
 }
 
 func (d *bytesDec) builder() array.Builder { return d.owner }
@@ -176,6 +183,9 @@ func (d *bytesDec) append(raw []byte) error {
 			return decodeError(d.col, "unsupported jsonb format version")
 		}
 		raw = raw[1:]
+	}
+	if d.trimBlanks {
+		raw = bytes.TrimRight(raw, " ")
 	}
 	if d.validate && !utf8.Valid(raw) {
 		return decodeError(d.col, "the value is not valid UTF-8 (the database encoding is SQL_ASCII)")

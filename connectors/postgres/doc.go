@@ -13,7 +13,7 @@
 // Type mapping (source → Arrow): bool → bool; int2/int4/int8 → int16/int32/int64;
 // float4/float8 → float32/float64; numeric(p,s) → decimal128(p,s) (p ≤ 38; unconstrained
 // numeric → decimal128(38,9), a value with more fractional digits fails naming the column);
-// text, varchar, char(n) (blank-padded as PostgreSQL returns it), name → utf8; bytea → binary;
+// text, varchar, char(n) (trailing blanks trimmed, as PostgreSQL casts it to text), name → utf8; bytea → binary;
 // date → date32; timestamp → timestamp[µs]; timestamptz → timestamp[µs, UTC]; interval →
 // month_day_nano_interval; uuid → utf8 (canonical form); json, jsonb, enums and arrays → utf8
 // (PostgreSQL's text form: arrays are not mapped to Arrow lists yet, so an array reads as its

@@ -101,9 +101,9 @@ func (c pgColumn) caps() sqlgen.Caps {
 	case pgtype.NameOID:
 		return sqlgen.CapAll
 	case pgtype.BPCharOID:
-		// char(n) values all carry n characters, so grouping is exact; comparisons with
-		// other text ignore trailing blanks, and most functions strip them. Equality with
-		// a value bound as bpchar is pushed through sqlgen.Column.PadTo (padTo).
+		// char(n) values are read without trailing blanks, which PostgreSQL ignores when it
+		// groups and compares them, so grouping is exact. Equality with a value bound as
+		// bpchar is pushed through sqlgen.Column.PadTo (padTo).
 		if c.typmod > 0 {
 			return sqlgen.CapGroup
 		}
@@ -128,7 +128,7 @@ func (c pgColumn) padTo() int {
 type binding struct {
 	caps  sqlgen.Caps
 	widen bool
-	// padTo is n when a char(n) column is read as text, blank-padded (sqlgen.Column.PadTo).
+	// padTo is n when a char(n) column is read as text (sqlgen.Column.PadTo).
 	padTo int
 }
 

@@ -59,11 +59,11 @@ type Column struct {
 	// function arguments then render CAST(column AS Type) so overflow and result types match
 	// the gateway's; comparisons use the bare column (and its indexes).
 	Widen bool
-	// PadTo is n for a blank-padded CHAR(n) column that the gateway reads padded to n
-	// characters while the source compares it ignoring trailing blanks (PostgreSQL bpchar).
-	// With a dialect that sets PaddedParam, = and IN against a text value bound as that type
-	// are pushed: Exact when the value has exactly n characters (both sides then agree),
-	// Inexact otherwise (the source also matches values that differ in trailing blanks).
-	// <> and NOT IN are pushed only when exact. 0: not padded.
+	// PadTo is n for a blank-padded CHAR(n) column that the gateway reads without its
+	// trailing blanks while the source compares it ignoring them (PostgreSQL bpchar). With a
+	// dialect that sets PaddedParam, = and IN against a text value bound as that type are
+	// pushed: Exact unless the value ends in a blank (both sides then agree), Inexact
+	// otherwise (the source also matches values that differ in trailing blanks). <> and NOT
+	// IN are pushed only when exact. 0: not padded.
 	PadTo int
 }

@@ -182,9 +182,9 @@ func (r *renderer) paddedColumn(e expr.Expr) (scopeCol, bool) {
 }
 
 // paddedValue binds a text literal or parameter compared with a CHAR(n) column. exact
-// reports whether the source's padding-insensitive comparison gives the gateway's answer: the
-// value is NULL or has exactly n characters, like every value of the column as the gateway
-// reads it. A parameter's length is unknown when the statement is planned.
+// reports whether the source's comparison, which ignores trailing blanks on both sides, gives
+// the gateway's answer on the values it reads (trimmed of trailing blanks): it does unless the
+// value itself ends in a blank. A parameter's value is unknown when the statement is planned.
 func (r *renderer) paddedValue(sc scopeCol, e expr.Expr) (sql string, exact, ok bool) {
 	switch v := e.(type) {
 	case *expr.Literal:
@@ -193,7 +193,7 @@ func (r *renderer) paddedValue(sc scopeCol, e expr.Expr) (sql string, exact, ok 
 		}
 		exact = v.Value == nil
 		if s, isText := v.Value.(string); isText {
-			exact = utf8.RuneCountInString(s) == sc.padTo
+			exact = !strings.HasSuffix(s, " ")
 		}
 		return r.bindPadded(Arg{Type: v.Type, Value: v.Value}), exact, true
 	case *expr.Param:

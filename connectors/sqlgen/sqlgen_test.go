@@ -37,7 +37,8 @@ const (
 var price = expr.Decimal(15, 2)
 
 func columns(d *sqlgen.Dialect) []sqlgen.Column {
-	// pad is char(3): PostgreSQL reads it blank-padded and compares it ignoring trailing blanks.
+	// pad is char(3): the gateway reads it without trailing blanks; PostgreSQL compares it
+	// ignoring them.
 	nameCaps, flagCaps, padCaps, padTo := sqlgen.CapAll, sqlgen.CapAll, sqlgen.CapGroup, 3
 	if d.Name == "mysql" {
 		padTo = 0

@@ -249,7 +249,7 @@ func (b *builder) projectExprs(in executor.Plan, inCols []logical.Column, exprs 
 			return nil, err
 		}
 		evals[i] = ev
-		texts[i] = fmt.Sprintf("%s AS %s", e.Expr, e.Name)
+		texts[i] = e.Expr.String()
 		fields[i] = arrow.Field{Name: e.Name, Type: e.Expr.DataType(), Nullable: true}
 	}
 	return executor.NewProject(in, arrow.NewSchema(fields, nil), evals, texts)
