@@ -404,6 +404,13 @@ func TestCatalogSelfServe(t *testing.T) {
 		require.Equal(t, "n\n40\n", out)
 		require.Contains(t, stderr, "WARNING: data product logistics.shipments version 2.0.0 (dataset logistics.shipments) is deprecated")
 		require.Contains(t, stderr, "use sales.deliveries")
+
+		// A pinned older version warns about that version, not the current one.
+		out, stderr, err = cli("product", "deprecate", "logistics.shipments", "1.0.0", "--sunset", time.Now().AddDate(0, 1, 0).Format("2006-01-02"), "--http", base, "--user", "steward")
+		require.NoError(t, err, out+stderr)
+		_, stderr, err = cli("sql", "--addr", n.flightAddr, "--user", "admin", "--password", "admin", "--format", "csv", "-e", `SELECT count(*) AS n FROM logistics."shipments@v1"`)
+		require.NoError(t, err, stderr)
+		require.Contains(t, stderr, "WARNING: data product logistics.shipments version 1.0.0")
 	})
 
 	t.Run("changes are audited", func(t *testing.T) {

@@ -25,7 +25,7 @@ type engine struct {
 	planner  *planner.Planner
 	catalog  *catalog.Catalog
 	policies *atomic.Pointer[governance.PolicySet]
-	// warnings returns what to tell a client reading the given datasets (domain.dataset
+	// warnings returns what to tell a client reading the given datasets (domain.dataset or domain.dataset@vN
 	// names): deprecated products, missed freshness SLAs. Nil: none.
 	warnings func(datasets []string) []string
 	// audit records queries; nil disables auditing (tests only).
@@ -54,7 +54,8 @@ func (e *engine) Prepare(ctx context.Context, req flight.QueryRequest) (flight.Q
 	if e.warnings != nil {
 		var names []string
 		for _, u := range st.Access() {
-			names = append(names, u.Dataset)
+			// A pinned version (domain."dataset@v1") warns about that version.
+			names = append(names, u.Refs...)
 		}
 		q.warnings = e.warnings(names)
 	}

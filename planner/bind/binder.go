@@ -66,6 +66,9 @@ type DatasetUse struct {
 	Dataset  string
 	Columns  []string
 	Policies []string
+	// Refs are the names the query addressed the dataset by: domain.dataset, or
+	// domain.dataset@vN for a pinned major version (catalog.Dataset.Ref).
+	Refs []string
 }
 
 // Query binds a query (a *parse.Select) to a logical plan.

@@ -233,6 +233,9 @@ func (b *blockBinder) bindDataset(ds *catalog.Dataset, qualifier string, pos int
 	var node logical.Node = &logical.Scan{Dataset: ds.QualifiedName(), Source: ds.Domain + "/" + ds.Source, Handle: handle, Cols: cols, Governed: governed}
 
 	use := b.qb.use(ds.QualifiedName())
+	if !containsString(use.Refs, ds.Ref()) {
+		use.Refs = append(use.Refs, ds.Ref())
+	}
 	raw := &scope{}
 	for i, c := range cols {
 		raw.cols = append(raw.cols, scopeColumn{qualifier: ds.Name, domain: ds.Domain, name: ds.Columns[i].Name, col: c})
